@@ -1,0 +1,91 @@
+//! The command line: clap's structs, converted into the library's plain option types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// faultline — outage post-incident forensics.
+///
+/// Reads git history, deploy logs, incident timelines and the service catalog, decides which
+/// commits AI coding tools wrote, and links incidents to the changes that caused them.
+#[derive(Debug, Parser)]
+#[command(name = "faultline", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// The configuration file; paths inside it are relative to it.
+    #[arg(long, short = 'c', global = true, value_name = "FILE", default_value = "faultline.toml")]
+    pub config: PathBuf,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ingest everything, then summarise: the main job, and what a newcomer runs first.
+    Analyze(AnalyzeArgs),
+    /// Read the configured git repositories into the store (incremental).
+    Ingest(IngestArgs),
+    /// Who or what wrote the commits: a summary by tool and model, one row per commit, or one
+    /// commit's full audit trail.
+    #[command(after_help = "Examples:\n  faultline provenance\n  faultline provenance --list --format json\n  faultline provenance 3f2a9c1 --format json")]
+    Provenance(ProvenanceArgs),
+}
+
+/// `faultline analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Read every repository from scratch instead of incrementally.
+    #[arg(long)]
+    pub rebuild: bool,
+    /// Output format of the summary.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `faultline ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Read every repository from scratch instead of incrementally.
+    #[arg(long)]
+    pub rebuild: bool,
+}
+
+/// `faultline provenance`.
+#[derive(Debug, Args)]
+pub struct ProvenanceArgs {
+    /// A commit id (4 to 40 hex digits): show its full audit trail.
+    #[arg(value_name = "SHA")]
+    pub sha: Option<String>,
+    /// One row per commit instead of the summary.
+    #[arg(long, conflicts_with = "sha")]
+    pub list: bool,
+    /// Only commits of this repository (with a SHA: to settle an ambiguous prefix).
+    #[arg(long, value_name = "NAME")]
+    pub repo: Option<String>,
+    /// Only AI-provenance commits (with --list).
+    #[arg(long, requires = "list")]
+    pub ai_only: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text for people.
+    Table,
+    /// JSON for programs.
+    Json,
+    /// CSV for spreadsheets.
+    Csv,
+}
+
+impl IngestArgs {
+    /// The library's options.
+    pub fn options(&self) -> faultline::ingest::IngestOptions {
+        faultline::ingest::IngestOptions { rebuild: self.rebuild }
+    }
+}

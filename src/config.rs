@@ -1,0 +1,333 @@
+//! `faultline.toml`: where the repositories, deploy logs, incident timelines and the catalog are,
+//! and the user's own provenance rules.
+//!
+//! Paths inside the file are relative to the file itself, so a config can be moved together
+//! with its data. Unknown keys are an error naming the key and its line: a typo must never
+//! silently turn a setting off.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::model::Confidence;
+
+/// The whole configuration, with every path made absolute (relative to the config's folder).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The config file itself.
+    pub path: PathBuf,
+    /// Where the tables live.
+    pub store: PathBuf,
+    /// Git repositories to ingest.
+    pub repos: Vec<RepoSource>,
+    /// Deploy logs.
+    pub deploys: Vec<FileSource>,
+    /// Incident timelines.
+    pub incidents: Vec<FileSource>,
+    /// The service catalog.
+    pub catalog: Option<FileSource>,
+    /// Provenance settings.
+    pub provenance: ProvenanceConfig,
+}
+
+/// One repository.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepoSource {
+    /// The name used in every table (`repo` column); unique within the config.
+    pub name: String,
+    /// Path to the work tree or the bare repository.
+    pub path: PathBuf,
+}
+
+/// One input file and, optionally, its format (otherwise detected from the content).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSource {
+    /// Path to the file.
+    pub path: PathBuf,
+    /// Format name; `None` means detect from the content.
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+/// `[provenance]`: rules added to the built-in ones.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvenanceConfig {
+    /// The user's rules, tried after the built-in ones.
+    #[serde(default)]
+    pub rules: Vec<UserRule>,
+    /// The notes ref git-ai writes to; default `refs/notes/ai`.
+    #[serde(default)]
+    pub notes_ref: Option<String>,
+}
+
+/// Which text of a commit a user rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleField {
+    /// `Name <email>` of the author.
+    Author,
+    /// `Name <email>` of the committer.
+    Committer,
+    /// The value of the trailers whose key is `key` (any trailer when `key` is absent), as
+    /// `Key: value`.
+    Trailer,
+    /// The whole message.
+    Message,
+    /// The first line of the message.
+    Subject,
+}
+
+/// A user's provenance rule: a regular expression on one field of a commit, naming a tool.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserRule {
+    /// Short id, shown in evidence as `user.<name>`.
+    pub name: String,
+    /// Which text the pattern is matched against.
+    pub field: RuleField,
+    /// For `field = "trailer"`: the trailer key (case-insensitive).
+    #[serde(default)]
+    pub key: Option<String>,
+    /// A regular expression (Rust `regex` syntax); a capture group named `model` sets the model.
+    pub pattern: String,
+    /// The tool this rule identifies (stored lower-case).
+    pub tool: String,
+    /// How sure a match is; default `medium`.
+    #[serde(default)]
+    pub confidence: Option<Confidence>,
+    /// A model to record when the pattern does not capture one.
+    #[serde(default)]
+    pub model: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    store: Option<PathBuf>,
+    #[serde(default)]
+    repos: Vec<RepoSource>,
+    #[serde(default)]
+    deploys: Vec<FileSource>,
+    #[serde(default)]
+    incidents: Vec<FileSource>,
+    #[serde(default)]
+    catalog: Option<FileSource>,
+    #[serde(default)]
+    provenance: ProvenanceConfig,
+}
+
+impl Config {
+    /// Read and check the config at `path`.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Config::parse(path, &text)
+    }
+
+    /// Parse `text` as if read from `path`; paths inside resolve against `path`'s folder.
+    pub fn parse(path: &Path, text: &str) -> Result<Config> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let dir = std::path::absolute(dir).map_err(|e| Error::io(dir, e))?;
+        let at = |p: &Path| clean(&dir.join(p));
+
+        let mut seen = std::collections::BTreeSet::new();
+        for repo in &raw.repos {
+            if repo.name.is_empty()
+                || !repo
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            {
+                return Err(at_key(
+                    path,
+                    text,
+                    &format!("name = \"{}\"", repo.name),
+                    format!(
+                        "repository name {:?} must be non-empty and use only letters, digits, '-', '_' and '.'",
+                        repo.name
+                    ),
+                ));
+            }
+            if !seen.insert(repo.name.clone()) {
+                return Err(at_key(
+                    path,
+                    text,
+                    &format!("name = \"{}\"", repo.name),
+                    format!("repository name {:?} is used twice; names must be unique", repo.name),
+                ));
+            }
+        }
+        for rule in &raw.provenance.rules {
+            if let Err(e) = regex::Regex::new(&rule.pattern) {
+                let first = e.to_string().lines().last().unwrap_or_default().trim().to_string();
+                return Err(at_key(
+                    path,
+                    text,
+                    &rule.pattern,
+                    format!("provenance rule {:?}: invalid pattern: {first}", rule.name),
+                ));
+            }
+            if rule.field != RuleField::Trailer && rule.key.is_some() {
+                return Err(at_key(
+                    path,
+                    text,
+                    &format!("name = \"{}\"", rule.name),
+                    format!("provenance rule {:?}: `key` applies only to field = \"trailer\"", rule.name),
+                ));
+            }
+        }
+
+        Ok(Config {
+            path: path.to_path_buf(),
+            store: at(raw.store.as_deref().unwrap_or(Path::new(".faultline"))),
+            repos: raw
+                .repos
+                .into_iter()
+                .map(|r| RepoSource { path: at(&r.path), ..r })
+                .collect(),
+            deploys: raw
+                .deploys
+                .into_iter()
+                .map(|s| FileSource { path: at(&s.path), ..s })
+                .collect(),
+            incidents: raw
+                .incidents
+                .into_iter()
+                .map(|s| FileSource { path: at(&s.path), ..s })
+                .collect(),
+            catalog: raw.catalog.map(|s| FileSource { path: at(&s.path), ..s }),
+            provenance: raw.provenance,
+        })
+    }
+
+    /// The notes ref that holds git-ai authorship notes.
+    pub fn notes_ref(&self) -> &str {
+        self.provenance.notes_ref.as_deref().unwrap_or("refs/notes/ai")
+    }
+}
+
+/// Drop `.` and resolve `..` lexically, so stored paths and messages stay readable.
+fn clean(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Turn a TOML error into one line: `file:line:column: message`.
+fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> Error {
+    let (line, column) = err
+        .span()
+        .map(|span| line_column(text, span.start))
+        .unwrap_or((1, 1));
+    let message = err.message().trim().replace('\n', "; ");
+    Error::Parse { path: path.to_path_buf(), line, column, message }
+}
+
+/// An error positioned at the first occurrence of `needle` in the file.
+fn at_key(path: &Path, text: &str, needle: &str, message: String) -> Error {
+    let (line, column) = text.find(needle).map(|at| line_column(text, at)).unwrap_or((1, 1));
+    Error::Parse { path: path.to_path_buf(), line, column, message }
+}
+
+/// 1-based line and column (in characters) of byte offset `at`.
+pub fn line_column(text: &str, at: usize) -> (usize, usize) {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_shape_parses() {
+        let text = r#"
+store = ".faultline"            # optional; default: .faultline beside the config
+[[repos]]
+name = "shop"
+path = "repos/shop"
+[[deploys]]
+path = "deploys.jsonl"
+[[incidents]]
+path = "incidents.jsonl"
+[catalog]
+path = "catalog.yaml"
+[provenance]
+"#;
+        let config = Config::parse(Path::new("/data/co/faultline.toml"), text).unwrap();
+        assert_eq!(config.store, PathBuf::from("/data/co/.faultline"));
+        assert_eq!(config.repos[0].path, PathBuf::from("/data/co/repos/shop"));
+        assert_eq!(config.deploys[0].path, PathBuf::from("/data/co/deploys.jsonl"));
+        assert_eq!(config.deploys[0].format, None);
+        assert_eq!(config.incidents[0].path, PathBuf::from("/data/co/incidents.jsonl"));
+        assert_eq!(config.catalog.unwrap().path, PathBuf::from("/data/co/catalog.yaml"));
+        assert!(config.provenance.rules.is_empty());
+    }
+
+    #[test]
+    fn store_defaults_beside_the_config() {
+        let config = Config::parse(Path::new("/x/y/faultline.toml"), "").unwrap();
+        assert_eq!(config.store, PathBuf::from("/x/y/.faultline"));
+    }
+
+    #[test]
+    fn unknown_key_names_the_key_and_the_line() {
+        let text = "[[repos]]\nname = \"shop\"\npath = \"r\"\nbranch = \"main\"\n";
+        let err = Config::parse(Path::new("c.toml"), text).unwrap_err().to_string();
+        assert!(err.starts_with("c.toml:4:1: unknown field `branch`"), "{err}");
+    }
+
+    #[test]
+    fn unknown_top_level_table_is_an_error() {
+        let err = Config::parse(Path::new("c.toml"), "\n[catalogue]\npath = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("c.toml:2:2: unknown field `catalogue`"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_repo_names_are_rejected() {
+        let text = "[[repos]]\nname = \"a\"\npath = \"x\"\n[[repos]]\nname = \"a\"\npath = \"y\"\n";
+        let err = Config::parse(Path::new("c.toml"), text).unwrap_err().to_string();
+        assert_eq!(err, "c.toml:2:1: repository name \"a\" is used twice; names must be unique");
+    }
+
+    #[test]
+    fn user_rules_parse_and_bad_patterns_are_positioned() {
+        let text = "[[provenance.rules]]\nname = \"acme\"\nfield = \"author\"\npattern = \"^acme-bot\"\ntool = \"acme\"\nconfidence = \"high\"\n";
+        let config = Config::parse(Path::new("c.toml"), text).unwrap();
+        assert_eq!(config.provenance.rules[0].confidence, Some(Confidence::High));
+        let bad = text.replace("^acme-bot", "(unclosed");
+        let err = Config::parse(Path::new("c.toml"), &bad).unwrap_err().to_string();
+        assert!(err.starts_with("c.toml:4:12: provenance rule \"acme\": invalid pattern"), "{err}");
+    }
+
+    #[test]
+    fn line_column_counts_characters() {
+        assert_eq!(line_column("ab\ncé d", 6), (2, 3));
+    }
+}

@@ -1,0 +1,246 @@
+//! Reading the inputs into the store: git history with AI provenance now; deploys, incidents
+//! and the catalog in their own modules as they come. Each input format is one module that
+//! converts its rows into [`crate::model`] records; this module runs them and writes the tables.
+
+pub mod agent_trace;
+pub mod git;
+pub mod gitai;
+pub mod provenance;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::error::Result;
+use crate::model::{Commit, Provenance};
+use crate::store::Store;
+use crate::tables::{self, names};
+
+pub use git::{Progress, Silent};
+
+/// What one ingest did to one repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoReport {
+    /// Repository name.
+    pub repo: String,
+    /// Commits read for the first time.
+    pub new_commits: usize,
+    /// Stored commits that are no longer reachable and were removed.
+    pub vanished: usize,
+    /// Commits of this repository now in the store.
+    pub total_commits: usize,
+    /// Whether history had to be walked in full (first ingest, or rewritten history).
+    pub full_walk: bool,
+    /// Commits where a shallow clone cuts history off.
+    pub shallow_boundary: usize,
+}
+
+/// What an ingest did, for the user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngestReport {
+    /// One entry per configured repository, in config order.
+    pub repos: Vec<RepoReport>,
+    /// Repositories whose commits were dropped because they left the config.
+    pub dropped_repos: Vec<String>,
+    /// Commits in the store.
+    pub commits: usize,
+    /// Of which AI-provenance.
+    pub ai_commits: usize,
+    /// Things the user should know that did not stop the ingest, one line each.
+    pub warnings: Vec<String>,
+}
+
+/// Options for [`ingest`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IngestOptions {
+    /// Ignore what the store holds and read every repository from scratch.
+    pub rebuild: bool,
+}
+
+/// Read every configured repository into the store, incrementally, and recompute provenance
+/// for all stored commits (so changed rules or newly fetched notes take effect at once).
+pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) -> Result<IngestReport> {
+    git::configure_libgit2();
+    let store = Store::new(&config.store);
+    let (stored, heads) = if options.rebuild {
+        (Vec::new(), BTreeMap::new())
+    } else {
+        load_commits(&store)?
+    };
+
+    let configured: BTreeSet<&str> = config.repos.iter().map(|r| r.name.as_str()).collect();
+    let mut known: HashMap<&str, git::Known> = HashMap::new();
+    let mut dropped_repos = BTreeSet::new();
+    for commit in &stored {
+        if configured.contains(commit.repo.as_str()) {
+            known.entry(commit.repo.as_str()).or_default().shas.insert(commit.sha.clone());
+        } else {
+            dropped_repos.insert(commit.repo.clone());
+        }
+    }
+    for (repo, refs) in &heads {
+        if let Some(entry) = known.get_mut(repo.as_str()) {
+            entry.heads = refs.clone();
+        }
+    }
+
+    let empty = git::Known::default();
+    let histories: Vec<git::RepoHistory> = config
+        .repos
+        .par_iter()
+        .map(|source| {
+            let known = known.get(source.name.as_str()).unwrap_or(&empty);
+            git::read_repo(source, known, config.notes_ref(), progress)
+        })
+        .collect::<Result<_>>()?;
+
+    let mut warnings = Vec::new();
+    let vanished: HashSet<(&str, &str)> = histories
+        .iter()
+        .flat_map(|h| h.vanished.iter().map(move |s| (h.repo.as_str(), s.as_str())))
+        .collect();
+    let mut commits: Vec<Commit> = stored
+        .into_iter()
+        .filter(|c| configured.contains(c.repo.as_str()))
+        .filter(|c| !vanished.contains(&(c.repo.as_str(), c.sha.as_str())))
+        .collect();
+    let mut repos = Vec::new();
+    for history in &histories {
+        if !history.vanished.is_empty() {
+            warnings.push(format!(
+                "{}: history was rewritten (force-push or deleted branch): {} stored commit(s) are no longer reachable and were removed, e.g. {}",
+                history.repo,
+                history.vanished.len(),
+                &history.vanished[0][..12.min(history.vanished[0].len())]
+            ));
+        }
+        if !history.shallow_boundary.is_empty() {
+            warnings.push(format!(
+                "{}: shallow clone; history stops at {} boundary commit(s) ({}), whose changes are not counted",
+                history.repo,
+                history.shallow_boundary.len(),
+                history.shallow_boundary.iter().map(|s| &s[..12.min(s.len())]).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        if !history.unreadable.is_empty() {
+            warnings.push(format!(
+                "{}: {} file version(s) could not be read (missing objects); their line counts are unknown, e.g. {}",
+                history.repo,
+                history.unreadable.len(),
+                history.unreadable[0]
+            ));
+        }
+        commits.extend(history.new_commits.iter().cloned());
+    }
+    for history in &histories {
+        repos.push(RepoReport {
+            repo: history.repo.clone(),
+            new_commits: history.new_commits.len(),
+            vanished: history.vanished.len(),
+            total_commits: commits.iter().filter(|c| c.repo == history.repo).count(),
+            full_walk: history.full_walk,
+            shallow_boundary: history.shallow_boundary.len(),
+        });
+    }
+    for repo in &dropped_repos {
+        warnings.push(format!("{repo}: no longer in the config; its commits were removed from the store"));
+    }
+
+    let provenance = detect_all(config, &commits, &histories, &mut warnings)?;
+    let ai_commits = provenance.iter().filter(|p| p.ai).count();
+
+    let heads: BTreeMap<String, Vec<(String, String)>> =
+        histories.iter().map(|h| (h.repo.clone(), h.heads.clone())).collect();
+    let mut frames = [
+        (names::COMMITS, tables::commits_frame(&commits)?),
+        (names::COMMIT_FILES, tables::commit_files_frame(&commits)?),
+        (names::PROVENANCE, tables::provenance_frame(&provenance)?),
+        (names::REPO_HEADS, tables::heads_frame(&heads)?),
+    ];
+    store.write(&mut frames)?;
+
+    Ok(IngestReport {
+        repos,
+        dropped_repos: dropped_repos.into_iter().collect(),
+        commits: commits.len(),
+        ai_commits,
+        warnings,
+    })
+}
+
+/// The commits (with files) and branch tips the store holds.
+fn load_commits(store: &Store) -> Result<(Vec<Commit>, BTreeMap<String, Vec<(String, String)>>)> {
+    let Some(commits) = store.read(names::COMMITS)? else {
+        return Ok((Vec::new(), BTreeMap::new()));
+    };
+    let files = store.read(names::COMMIT_FILES)?;
+    let commits = tables::commits_from_frames(&commits, files.as_ref())?;
+    let heads = match store.read(names::REPO_HEADS)? {
+        Some(frame) => tables::heads_from_frame(&frame)?,
+        None => BTreeMap::new(),
+    };
+    Ok((commits, heads))
+}
+
+/// Provenance for every commit, from its metadata, its git-ai note and its Agent Trace records.
+fn detect_all(
+    config: &Config,
+    commits: &[Commit],
+    histories: &[git::RepoHistory],
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Provenance>> {
+    let detector = provenance::Detector::new(&config.provenance.rules)?;
+    let mut notes: HashMap<(&str, &str), gitai::AuthorshipNote> = HashMap::new();
+    let mut traces: HashMap<(&str, String), Vec<agent_trace::TraceRecord>> = HashMap::new();
+    for history in histories {
+        let mut bad_notes = Vec::new();
+        for (sha, text) in &history.notes {
+            match gitai::parse_note(text) {
+                Ok(note) => {
+                    notes.insert((history.repo.as_str(), sha.as_str()), note);
+                }
+                Err(e) => bad_notes.push(format!("{}: {e}", &sha[..12.min(sha.len())])),
+            }
+        }
+        if !bad_notes.is_empty() {
+            warnings.push(format!(
+                "{}: {} git-ai note(s) on {} could not be read and were ignored: {}",
+                history.repo,
+                bad_notes.len(),
+                config.notes_ref(),
+                bad_notes.join("; ")
+            ));
+        }
+        if let Some(text) = &history.agent_trace {
+            match agent_trace::parse_traces(text) {
+                Ok(records) => {
+                    for record in records {
+                        if let Some(revision) = record.revision() {
+                            traces
+                                .entry((history.repo.as_str(), revision.to_string()))
+                                .or_default()
+                                .push(record);
+                        }
+                    }
+                }
+                Err(e) => warnings.push(format!(
+                    "{}: {}: {e}; Agent Trace records ignored",
+                    history.repo,
+                    git::AGENT_TRACE_PATH
+                )),
+            }
+        }
+    }
+    Ok(commits
+        .par_iter()
+        .map(|commit| {
+            let note = notes.get(&(commit.repo.as_str(), commit.sha.as_str()));
+            let records: Vec<&agent_trace::TraceRecord> = traces
+                .get(&(commit.repo.as_str(), commit.sha.clone()))
+                .map(|v| v.iter().collect())
+                .unwrap_or_default();
+            detector.detect(commit, note, &records)
+        })
+        .collect())
+}

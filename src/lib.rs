@@ -1,0 +1,18 @@
+//! faultline: outage post-incident forensics.
+//!
+//! It reads git history, deploy logs, incident timelines and the service catalog into a store of
+//! Parquet tables, decides which commits AI coding tools wrote, links incidents to the deploys
+//! and commits that most likely caused them, and ranks AI-provenance commits by blast radius.
+//! The library holds every stage; the `faultline` binary only wires them to a command line.
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod error;
+pub mod ingest;
+pub mod model;
+pub mod provenance_report;
+pub mod render;
+pub mod store;
+pub mod tables;
+
+pub use error::{Error, Result};

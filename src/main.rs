@@ -1,0 +1,192 @@
+//! The `faultline` binary: parse arguments, load the config, run one stage of the library,
+//! render, and turn the outcome into an exit code. Nothing here computes a finding.
+
+mod cli;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Parser;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use cli::{Cli, Command, Format};
+use faultline::config::Config;
+use faultline::ingest::{self, IngestReport, Progress};
+use faultline::provenance_report::Ledger;
+use faultline::render;
+use faultline::store::Store;
+
+/// Exit codes, as documented in the README.
+mod exit {
+    /// Success, including a closed output pipe.
+    pub const OK: u8 = 0;
+    /// An internal failure: a bug, or the machine (disk full, store unreadable).
+    pub const FAILURE: u8 = 1;
+    /// Bad input or usage: the user can fix it.
+    pub const BAD_INPUT: u8 = 2;
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::from(exit::OK);
+            }
+            let bad_input = err.downcast_ref::<faultline::Error>().is_some_and(|e| e.is_bad_input());
+            eprintln!("faultline: error: {err:#}");
+            ExitCode::from(if bad_input { exit::BAD_INPUT } else { exit::FAILURE })
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(&cli.config)?;
+    match cli.command {
+        Command::Ingest(args) => {
+            let report = ingest_with_progress(&config, args.options())?;
+            print_ingest_report(&report);
+            Ok(())
+        }
+        Command::Analyze(args) => {
+            let report = ingest_with_progress(&config, ingest::IngestOptions { rebuild: args.rebuild })?;
+            print_ingest_report(&report);
+            let ledger = Ledger::load(&Store::new(&config.store))?;
+            let summary = ledger.summary();
+            let text = match args.format {
+                Format::Table => render::provenance::summary_table(&summary, terminal_width()),
+                Format::Json => render::json::to_string(&summary),
+                Format::Csv => render::provenance::summary_csv(&summary)?,
+            };
+            emit(&text)
+        }
+        Command::Provenance(args) => {
+            let ledger = Ledger::load(&Store::new(&config.store))?;
+            let text = if let Some(sha) = &args.sha {
+                let trail = ledger.audit(sha, args.repo.as_deref())?;
+                match args.format {
+                    Format::Table => render::provenance::audit_text(&trail),
+                    Format::Json => render::json::to_string(&trail),
+                    Format::Csv => render::provenance::list_csv(std::slice::from_ref(&trail.row))?,
+                }
+            } else if args.list {
+                let rows: Vec<_> = ledger
+                    .rows()
+                    .into_iter()
+                    .filter(|r| args.repo.as_ref().is_none_or(|repo| &r.repo == repo))
+                    .filter(|r| !args.ai_only || r.ai)
+                    .collect();
+                match args.format {
+                    Format::Table => render::provenance::list_table(&rows, terminal_width()),
+                    Format::Json => render::json::to_string(&rows),
+                    Format::Csv => render::provenance::list_csv(&rows)?,
+                }
+            } else {
+                let summary = ledger.summary();
+                match args.format {
+                    Format::Table => render::provenance::summary_table(&summary, terminal_width()),
+                    Format::Json => render::json::to_string(&summary),
+                    Format::Csv => render::provenance::summary_csv(&summary)?,
+                }
+            };
+            emit(&text)
+        }
+    }
+}
+
+/// Run the ingest with progress bars on a terminal and silence otherwise.
+fn ingest_with_progress(config: &Config, options: ingest::IngestOptions) -> anyhow::Result<IngestReport> {
+    let bars = Bars::new();
+    let report = ingest::ingest(config, options, &bars).context("ingest failed")?;
+    Ok(report)
+}
+
+/// What the ingest did, on stderr (stdout is for results).
+fn print_ingest_report(report: &IngestReport) {
+    for warning in &report.warnings {
+        eprintln!("faultline: warning: {}", render::escape_terminal(warning));
+    }
+    for repo in &report.repos {
+        eprintln!(
+            "faultline: {}: {} new commit(s), {} removed, {} in store",
+            render::escape_terminal(&repo.repo),
+            repo.new_commits,
+            repo.vanished,
+            repo.total_commits
+        );
+    }
+}
+
+/// Write to stdout; a closed pipe is not an error.
+fn emit(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The width tables must fit: the terminal's, or none when stdout is not a terminal.
+fn terminal_width() -> Option<usize> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    terminal_size::terminal_size().map(|(w, _)| w.0 as usize)
+}
+
+/// Progress bars for the ingest, one per repository, drawn only on a terminal.
+struct Bars {
+    multi: MultiProgress,
+    bars: std::sync::Mutex<std::collections::BTreeMap<String, ProgressBar>>,
+}
+
+impl Bars {
+    fn new() -> Bars {
+        let target = if std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        Bars { multi: MultiProgress::with_draw_target(target), bars: Default::default() }
+    }
+}
+
+impl Progress for Bars {
+    fn start(&self, repo: &str, total: u64) {
+        let bar = self.multi.add(ProgressBar::new(total));
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} commits {per_sec}")
+                .expect("the template is valid")
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(repo.to_string());
+        if let Ok(mut bars) = self.bars.lock() {
+            bars.insert(repo.to_string(), bar);
+        }
+    }
+
+    fn advance(&self, repo: &str, n: u64) {
+        if let Ok(bars) = self.bars.lock() {
+            if let Some(bar) = bars.get(repo) {
+                bar.inc(n);
+            }
+        }
+    }
+
+    fn finish(&self, repo: &str) {
+        if let Ok(bars) = self.bars.lock() {
+            if let Some(bar) = bars.get(repo) {
+                bar.finish_and_clear();
+            }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! The owned records that flow between ingestion, the store and the renderers.
+//!
+//! Every input format is converted into these types at its boundary, so nothing downstream
+//! depends on git2, serde row types or a vendor's field names.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::Serialize;
+
+/// A person or bot as git records them: name, email and the moment with its original offset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Signature {
+    /// Display name, decoded per the commit's encoding header.
+    pub name: String,
+    /// Email as written (not lower-cased).
+    pub email: String,
+    /// The instant, with the UTC offset the committer's clock had; the offset is evidence
+    /// (time zones of a team), the instant is what analyses compare.
+    pub at: DateTime<FixedOffset>,
+}
+
+impl Signature {
+    /// The instant in UTC.
+    pub fn at_utc(&self) -> DateTime<Utc> {
+        self.at.with_timezone(&Utc)
+    }
+
+    /// The original offset from UTC, in minutes east.
+    pub fn offset_minutes(&self) -> i32 {
+        self.at.offset().local_minus_utc() / 60
+    }
+}
+
+/// One `Key: value` trailer from the end of a commit message, in message order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Trailer {
+    /// The key as written; compare with [`Trailer::is`], which ignores case.
+    pub key: String,
+    /// The value, with continuation lines folded.
+    pub value: String,
+}
+
+impl Trailer {
+    /// Whether this trailer's key equals `key`, ignoring ASCII case (git's rule).
+    pub fn is(&self, key: &str) -> bool {
+        self.key.eq_ignore_ascii_case(key)
+    }
+}
+
+/// How a file changed in a commit, relative to the first parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    /// The file is new.
+    Added,
+    /// The file's content or mode changed.
+    Modified,
+    /// The file was removed.
+    Deleted,
+    /// The file moved (possibly with edits); `old_path` says from where.
+    Renamed,
+    /// The file was copied from `old_path`.
+    Copied,
+    /// The entry changed type (file ↔ symlink ↔ submodule).
+    Typechange,
+}
+
+impl ChangeKind {
+    /// The lower-case name stored in `commit_files.status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Added => "added",
+            ChangeKind::Modified => "modified",
+            ChangeKind::Deleted => "deleted",
+            ChangeKind::Renamed => "renamed",
+            ChangeKind::Copied => "copied",
+            ChangeKind::Typechange => "typechange",
+        }
+    }
+}
+
+/// One file touched by a commit, with git's `--numstat` line counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileChange {
+    /// Path after the change (for a deletion: the removed path).
+    pub path: String,
+    /// Path before a rename or copy.
+    pub old_path: Option<String>,
+    /// What happened to the file.
+    pub kind: ChangeKind,
+    /// Lines added; `None` for binary files or when a blob could not be read.
+    pub added: Option<i64>,
+    /// Lines deleted; `None` like `added`.
+    pub deleted: Option<i64>,
+    /// Whether git considers either side binary.
+    pub binary: bool,
+}
+
+/// A commit as read from a repository, before provenance is decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Commit {
+    /// The configured repository name.
+    pub repo: String,
+    /// Full 40-hex object id.
+    pub sha: String,
+    /// Parent ids in order; empty for a root commit (or at a shallow boundary).
+    pub parents: Vec<String>,
+    /// Who wrote the change.
+    pub author: Signature,
+    /// Who committed it.
+    pub committer: Signature,
+    /// First line of the message.
+    pub subject: String,
+    /// The message after the subject and its blank line, trailers included.
+    pub body: String,
+    /// Trailers found by git's rules, in message order.
+    pub trailers: Vec<Trailer>,
+    /// Files changed against the first parent; empty for merges (as `git log --numstat`).
+    pub files: Vec<FileChange>,
+    /// Whether this commit's parents are cut off by a shallow clone.
+    pub shallow_boundary: bool,
+}
+
+impl Commit {
+    /// The whole message: subject, blank line, body.
+    pub fn message(&self) -> String {
+        if self.body.is_empty() {
+            self.subject.clone()
+        } else {
+            format!("{}\n\n{}", self.subject, self.body)
+        }
+    }
+
+    /// Lines added over all text files.
+    pub fn added_lines(&self) -> i64 {
+        self.files.iter().filter_map(|f| f.added).sum()
+    }
+
+    /// Lines deleted over all text files.
+    pub fn deleted_lines(&self) -> i64 {
+        self.files.iter().filter_map(|f| f.deleted).sum()
+    }
+
+    /// Whether the commit has more than one parent.
+    pub fn is_merge(&self) -> bool {
+        self.parents.len() > 1
+    }
+}
+
+/// How sure a provenance finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// A weak or user-declared signal.
+    Low,
+    /// A convention a person could also type by hand, or a declaration without tool detail.
+    Medium,
+    /// A marker only the tool writes: its bot identity, its co-author address, an authorship note.
+    High,
+}
+
+impl Confidence {
+    /// The lower-case name stored in `provenance.confidence`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+/// One rule that matched one piece of text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Evidence {
+    /// Rule id, e.g. `claude.co-author` or `user.acme-bot`.
+    pub rule: String,
+    /// Where the text came from: `author`, `committer`, `trailer:Co-authored-by`, `message`,
+    /// `subject`, `note:refs/notes/ai`, `agent-trace`.
+    pub source: String,
+    /// The text that matched, verbatim (escape it when rendering).
+    pub text: String,
+    /// The tool the rule names (lower-case), if it names one.
+    pub tool: Option<String>,
+    /// How sure the rule is.
+    pub confidence: Confidence,
+}
+
+impl Evidence {
+    /// One line for people: `rule: source "text"`.
+    pub fn describe(&self) -> String {
+        format!("{} matched {} {:?}", self.rule, self.source, self.text)
+    }
+}
+
+/// The verdict on who or what wrote a commit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Provenance {
+    /// Repository name.
+    pub repo: String,
+    /// Commit id.
+    pub sha: String,
+    /// Whether any AI rule matched (an explicit `AI-Generated: false` does not count).
+    pub ai: bool,
+    /// Lower-case tool names, sorted, unique.
+    pub tools: Vec<String>,
+    /// Model names as stated, sorted, unique.
+    pub models: Vec<String>,
+    /// Session, thread, conversation or prompt references as stated, sorted, unique.
+    pub sessions: Vec<String>,
+    /// The strongest confidence among the matches; `None` when nothing matched.
+    pub confidence: Option<Confidence>,
+    /// Every match, sorted.
+    pub evidence: Vec<Evidence>,
+    /// Added lines attributed to AI, when known exactly (AI author, git-ai note, Agent Trace).
+    pub ai_added_lines: Option<i64>,
+    /// `ai_added_lines / added lines`; 1.0 for an AI author; `None` when unknown.
+    pub ai_line_share: Option<f64>,
+}

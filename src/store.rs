@@ -1,0 +1,148 @@
+//! The store: faultline's tables as Parquet files in one folder, replaced atomically.
+//!
+//! Layout: `<store>/snapshots/<n>/<table>.parquet`, and `<store>/current`, a symbolic link to
+//! the newest complete snapshot. A write builds a whole new snapshot (unchanged tables are
+//! hard-linked from the previous one), then swaps `current` with one `rename`, so a crash at
+//! any point leaves the previous store whole and every table consistent with the others.
+//! Other engines read `<store>/current/<table>.parquet` as is.
+//!
+//! Conventions that let Spark, DuckDB and DataFusion read the files: timestamps in
+//! microseconds, UTC; signed integers only; durations as integer seconds; an `_epoch` column
+//! (seconds) beside each timestamp, for queries that compare times portably.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// A store folder.
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+}
+
+impl Store {
+    /// The store at `root` (it need not exist yet).
+    pub fn new(root: impl Into<PathBuf>) -> Store {
+        Store { root: root.into() }
+    }
+
+    /// The store folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The folder of the current snapshot, if any ingest has completed.
+    pub fn current(&self) -> Option<PathBuf> {
+        let link = self.root.join("current");
+        let target = fs::read_link(&link).ok()?;
+        let dir = self.root.join(target);
+        dir.is_dir().then_some(dir)
+    }
+
+    /// The path `table` has in the current snapshot.
+    pub fn table_path(&self, table: &str) -> Option<PathBuf> {
+        self.current()
+            .map(|dir| dir.join(format!("{table}.parquet")))
+            .filter(|p| p.is_file())
+    }
+
+    /// Read `table` from the current snapshot; `None` when the store or the table is absent.
+    pub fn read(&self, table: &str) -> Result<Option<DataFrame>> {
+        let Some(path) = self.table_path(table) else { return Ok(None) };
+        let file = fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+        let frame = ParquetReader::new(file).finish().map_err(|e| Error::Store {
+            path: path.clone(),
+            message: format!("not a readable Parquet table: {e}"),
+        })?;
+        Ok(Some(frame))
+    }
+
+    /// Write a new snapshot holding `tables` and every other table of the current snapshot,
+    /// then make it current. Older snapshots are removed afterwards.
+    pub fn write(&self, tables: &mut [(&str, DataFrame)]) -> Result<()> {
+        let snapshots = self.root.join("snapshots");
+        fs::create_dir_all(&snapshots).map_err(|e| Error::io(&snapshots, e))?;
+        let previous = self.current();
+        let number = next_snapshot_number(&snapshots)?;
+        let name = format!("{number:06}");
+        let staging = snapshots.join(format!(".{name}.partial"));
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+        }
+        fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+
+        for (table, frame) in tables.iter_mut() {
+            let path = staging.join(format!("{table}.parquet"));
+            let file = fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+            ParquetWriter::new(file)
+                .with_statistics(StatisticsOptions::full())
+                .finish(frame)
+                .map_err(|e| Error::Store { path: path.clone(), message: e.to_string() })?;
+        }
+        if let Some(previous) = &previous {
+            let entries = fs::read_dir(previous).map_err(|e| Error::io(previous, e))?;
+            for entry in entries {
+                let entry = entry.map_err(|e| Error::io(previous, e))?;
+                let target = staging.join(entry.file_name());
+                if !target.exists() {
+                    fs::hard_link(entry.path(), &target)
+                        .or_else(|_| fs::copy(entry.path(), &target).map(|_| ()))
+                        .map_err(|e| Error::io(&target, e))?;
+                }
+            }
+        }
+        sync_dir(&staging);
+        let snapshot = snapshots.join(&name);
+        fs::rename(&staging, &snapshot).map_err(|e| Error::io(&snapshot, e))?;
+        self.point_current_at(&Path::new("snapshots").join(&name))?;
+
+        // The new snapshot is current; what came before is no longer needed.
+        for entry in fs::read_dir(&snapshots).map_err(|e| Error::io(&snapshots, e))? {
+            let entry = entry.map_err(|e| Error::io(&snapshots, e))?;
+            if entry.file_name() != name.as_str() {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    fn point_current_at(&self, relative: &Path) -> Result<()> {
+        let link = self.root.join("current");
+        let temporary = self.root.join(".current.tmp");
+        let _ = fs::remove_file(&temporary);
+        std::os::unix::fs::symlink(relative, &temporary).map_err(|e| Error::io(&temporary, e))?;
+        fs::rename(&temporary, &link).map_err(|e| Error::io(&link, e))?;
+        sync_dir(&self.root);
+        Ok(())
+    }
+
+    #[cfg(not(unix))]
+    fn point_current_at(&self, relative: &Path) -> Result<()> {
+        let link = self.root.join("current");
+        let _ = fs::remove_dir_all(&link);
+        std::os::windows::fs::symlink_dir(relative, &link).map_err(|e| Error::io(&link, e))
+    }
+}
+
+/// One more than the highest snapshot number present.
+fn next_snapshot_number(snapshots: &Path) -> Result<u64> {
+    let mut highest = 0;
+    for entry in fs::read_dir(snapshots).map_err(|e| Error::io(snapshots, e))? {
+        let entry = entry.map_err(|e| Error::io(snapshots, e))?;
+        if let Some(n) = entry.file_name().to_str().and_then(|s| s.parse::<u64>().ok()) {
+            highest = highest.max(n);
+        }
+    }
+    Ok(highest + 1)
+}
+
+/// Flush a directory's entries to disk, so a rename that follows is durable (best effort).
+fn sync_dir(dir: &Path) {
+    if let Ok(handle) = fs::File::open(dir) {
+        let _ = handle.sync_all();
+    }
+}

@@ -1,0 +1,385 @@
+//! The tables faultline stores, and their conversion to and from the owned records.
+//!
+//! One function per table builds its frame with a fixed column order and sort order, so the
+//! same inputs give byte-identical Parquet files. `docs/schema.md` describes every column.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset, TimeZone as _};
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::model::{ChangeKind, Commit, Confidence, Evidence, FileChange, Provenance, Signature, Trailer};
+
+/// Table names, as files in the store and as tables in SQL.
+pub mod names {
+    /// One row per commit.
+    pub const COMMITS: &str = "commits";
+    /// One row per file a commit changed.
+    pub const COMMIT_FILES: &str = "commit_files";
+    /// One row per commit: who or what wrote it.
+    pub const PROVENANCE: &str = "provenance";
+    /// Branch tips of each repository at the last ingest.
+    pub const REPO_HEADS: &str = "repo_heads";
+}
+
+fn store_error(table: &str, e: PolarsError) -> Error {
+    Error::Store { path: format!("{table}.parquet").into(), message: e.to_string() }
+}
+
+fn utc_micros(name: &str, seconds: Vec<i64>) -> Column {
+    Int64Chunked::from_vec(name.into(), seconds.into_iter().map(|s| s * 1_000_000).collect())
+        .into_datetime(TimeUnit::Microseconds, Some(polars::prelude::TimeZone::UTC))
+        .into_column()
+}
+
+fn string_lists<'a>(name: &str, rows: impl ExactSizeIterator<Item = Vec<&'a str>>) -> Column {
+    let mut builder = ListStringChunkedBuilder::new(name.into(), rows.len(), rows.len() * 2);
+    for row in rows {
+        builder.append_values_iter(row.into_iter());
+    }
+    builder.finish().into_column()
+}
+
+/// The `commits` table.
+pub fn commits_frame(commits: &[Commit]) -> Result<DataFrame> {
+    let mut sorted: Vec<&Commit> = commits.iter().collect();
+    sorted.sort_by(|a, b| {
+        (a.repo.as_str(), a.committer.at.timestamp(), a.sha.as_str()).cmp(&(
+            b.repo.as_str(),
+            b.committer.at.timestamp(),
+            b.sha.as_str(),
+        ))
+    });
+    let c = &sorted;
+    let text = |name: &str, f: &dyn Fn(&Commit) -> &str| {
+        Column::new(name.into(), c.iter().map(|x| f(x)).collect::<Vec<&str>>())
+    };
+    let int = |name: &str, f: &dyn Fn(&Commit) -> i64| {
+        Column::new(name.into(), c.iter().map(|x| f(x)).collect::<Vec<i64>>())
+    };
+    let int32 = |name: &str, f: &dyn Fn(&Commit) -> i32| {
+        Column::new(name.into(), c.iter().map(|x| f(x)).collect::<Vec<i32>>())
+    };
+    let flag = |name: &str, f: &dyn Fn(&Commit) -> bool| {
+        Column::new(name.into(), c.iter().map(|x| f(x)).collect::<Vec<bool>>())
+    };
+    let columns = vec![
+        text("repo", &|x| &x.repo),
+        text("sha", &|x| &x.sha),
+        string_lists("parents", c.iter().map(|x| x.parents.iter().map(String::as_str).collect())),
+        int32("parent_count", &|x| x.parents.len() as i32),
+        flag("is_merge", &|x| x.is_merge()),
+        text("author_name", &|x| &x.author.name),
+        text("author_email", &|x| &x.author.email),
+        utc_micros("author_at", c.iter().map(|x| x.author.at.timestamp()).collect()),
+        int("author_epoch", &|x| x.author.at.timestamp()),
+        int32("author_offset_minutes", &|x| x.author.offset_minutes()),
+        text("committer_name", &|x| &x.committer.name),
+        text("committer_email", &|x| &x.committer.email),
+        utc_micros("committer_at", c.iter().map(|x| x.committer.at.timestamp()).collect()),
+        int("committer_epoch", &|x| x.committer.at.timestamp()),
+        int32("committer_offset_minutes", &|x| x.committer.offset_minutes()),
+        text("subject", &|x| &x.subject),
+        text("body", &|x| &x.body),
+        string_lists(
+            "trailer_keys",
+            c.iter().map(|x| x.trailers.iter().map(|t| t.key.as_str()).collect()),
+        ),
+        string_lists(
+            "trailer_values",
+            c.iter().map(|x| x.trailers.iter().map(|t| t.value.as_str()).collect()),
+        ),
+        int("files_changed", &|x| x.files.len() as i64),
+        int("added_lines", &|x| x.added_lines()),
+        int("deleted_lines", &|x| x.deleted_lines()),
+        flag("shallow_boundary", &|x| x.shallow_boundary),
+    ];
+    DataFrame::new(c.len(), columns).map_err(|e| store_error(names::COMMITS, e))
+}
+
+/// The `commit_files` table.
+pub fn commit_files_frame(commits: &[Commit]) -> Result<DataFrame> {
+    let mut rows: Vec<(&Commit, &FileChange)> =
+        commits.iter().flat_map(|c| c.files.iter().map(move |f| (c, f))).collect();
+    rows.sort_by(|a, b| {
+        (a.0.repo.as_str(), a.0.sha.as_str(), a.1.path.as_str(), a.1.old_path.as_deref()).cmp(&(
+            b.0.repo.as_str(),
+            b.0.sha.as_str(),
+            b.1.path.as_str(),
+            b.1.old_path.as_deref(),
+        ))
+    });
+    let columns = vec![
+        Column::new("repo".into(), rows.iter().map(|r| r.0.repo.as_str()).collect::<Vec<_>>()),
+        Column::new("sha".into(), rows.iter().map(|r| r.0.sha.as_str()).collect::<Vec<_>>()),
+        Column::new("path".into(), rows.iter().map(|r| r.1.path.as_str()).collect::<Vec<_>>()),
+        Column::new(
+            "old_path".into(),
+            rows.iter().map(|r| r.1.old_path.as_deref()).collect::<Vec<Option<&str>>>(),
+        ),
+        Column::new("status".into(), rows.iter().map(|r| r.1.kind.as_str()).collect::<Vec<_>>()),
+        Column::new(
+            "added_lines".into(),
+            rows.iter().map(|r| r.1.added).collect::<Vec<Option<i64>>>(),
+        ),
+        Column::new(
+            "deleted_lines".into(),
+            rows.iter().map(|r| r.1.deleted).collect::<Vec<Option<i64>>>(),
+        ),
+        Column::new("binary".into(), rows.iter().map(|r| r.1.binary).collect::<Vec<bool>>()),
+    ];
+    DataFrame::new(rows.len(), columns).map_err(|e| store_error(names::COMMIT_FILES, e))
+}
+
+/// The `provenance` table.
+pub fn provenance_frame(rows: &[Provenance]) -> Result<DataFrame> {
+    let mut sorted: Vec<&Provenance> = rows.iter().collect();
+    sorted.sort_by(|a, b| (a.repo.as_str(), a.sha.as_str()).cmp(&(b.repo.as_str(), b.sha.as_str())));
+    let p = &sorted;
+    let list = |name: &str, f: &dyn Fn(&Provenance) -> Vec<&str>| string_lists(name, p.iter().map(|x| f(x)));
+    let columns = vec![
+        Column::new("repo".into(), p.iter().map(|x| x.repo.as_str()).collect::<Vec<_>>()),
+        Column::new("sha".into(), p.iter().map(|x| x.sha.as_str()).collect::<Vec<_>>()),
+        Column::new("ai".into(), p.iter().map(|x| x.ai).collect::<Vec<bool>>()),
+        Column::new(
+            "tool".into(),
+            p.iter().map(|x| x.tools.first().map(String::as_str)).collect::<Vec<Option<&str>>>(),
+        ),
+        list("tools", &|x| x.tools.iter().map(String::as_str).collect()),
+        list("models", &|x| x.models.iter().map(String::as_str).collect()),
+        list("sessions", &|x| x.sessions.iter().map(String::as_str).collect()),
+        Column::new(
+            "confidence".into(),
+            p.iter().map(|x| x.confidence.map(|c| c.as_str())).collect::<Vec<Option<&str>>>(),
+        ),
+        list("evidence_rules", &|x| x.evidence.iter().map(|e| e.rule.as_str()).collect()),
+        list("evidence_sources", &|x| x.evidence.iter().map(|e| e.source.as_str()).collect()),
+        list("evidence_texts", &|x| x.evidence.iter().map(|e| e.text.as_str()).collect()),
+        list("evidence_tools", &|x| {
+            x.evidence.iter().map(|e| e.tool.as_deref().unwrap_or("")).collect()
+        }),
+        list("evidence_confidences", &|x| x.evidence.iter().map(|e| e.confidence.as_str()).collect()),
+        Column::new(
+            "ai_added_lines".into(),
+            p.iter().map(|x| x.ai_added_lines).collect::<Vec<Option<i64>>>(),
+        ),
+        Column::new(
+            "ai_line_share".into(),
+            p.iter().map(|x| x.ai_line_share).collect::<Vec<Option<f64>>>(),
+        ),
+    ];
+    DataFrame::new(p.len(), columns).map_err(|e| store_error(names::PROVENANCE, e))
+}
+
+/// The `repo_heads` table: `(repo, ref, sha)`.
+pub fn heads_frame(heads: &BTreeMap<String, Vec<(String, String)>>) -> Result<DataFrame> {
+    let rows: Vec<(&str, &str, &str)> = heads
+        .iter()
+        .flat_map(|(repo, refs)| refs.iter().map(move |(r, s)| (repo.as_str(), r.as_str(), s.as_str())))
+        .collect();
+    let columns = vec![
+        Column::new("repo".into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
+        Column::new("ref".into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()),
+        Column::new("sha".into(), rows.iter().map(|r| r.2).collect::<Vec<_>>()),
+    ];
+    DataFrame::new(rows.len(), columns).map_err(|e| store_error(names::REPO_HEADS, e))
+}
+
+/// Read `repo_heads` back: repo → [(ref, sha)].
+pub fn heads_from_frame(frame: &DataFrame) -> Result<BTreeMap<String, Vec<(String, String)>>> {
+    let get = |name: &str| strings(frame, names::REPO_HEADS, name);
+    let (repo, reference, sha) = (get("repo")?, get("ref")?, get("sha")?);
+    let mut out: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for i in 0..frame.height() {
+        out.entry(repo[i].clone().unwrap_or_default())
+            .or_default()
+            .push((reference[i].clone().unwrap_or_default(), sha[i].clone().unwrap_or_default()));
+    }
+    Ok(out)
+}
+
+fn column<'a>(frame: &'a DataFrame, table: &str, name: &str) -> Result<&'a Column> {
+    frame.column(name).map_err(|_| Error::Store {
+        path: format!("{table}.parquet").into(),
+        message: format!("column `{name}` is missing; the store was written by another version, run `faultline ingest --rebuild`"),
+    })
+}
+
+fn strings(frame: &DataFrame, table: &str, name: &str) -> Result<Vec<Option<String>>> {
+    let col = column(frame, table, name)?;
+    let ca = col.str().map_err(|e| store_error(table, e))?;
+    Ok(ca.iter().map(|v| v.map(str::to_string)).collect())
+}
+
+fn ints(frame: &DataFrame, table: &str, name: &str) -> Result<Vec<Option<i64>>> {
+    let col = column(frame, table, name)?.cast(&DataType::Int64).map_err(|e| store_error(table, e))?;
+    let ca = col.i64().map_err(|e| store_error(table, e))?;
+    Ok(ca.iter().collect())
+}
+
+fn bools(frame: &DataFrame, table: &str, name: &str) -> Result<Vec<Option<bool>>> {
+    let col = column(frame, table, name)?;
+    let ca = col.bool().map_err(|e| store_error(table, e))?;
+    Ok(ca.iter().collect())
+}
+
+fn lists(frame: &DataFrame, table: &str, name: &str) -> Result<Vec<Vec<String>>> {
+    let col = column(frame, table, name)?;
+    let ca = col.list().map_err(|e| store_error(table, e))?;
+    let mut out = Vec::with_capacity(ca.len());
+    for item in ca.amortized_iter() {
+        let values = match item {
+            Some(series) => series
+                .as_ref()
+                .str()
+                .map_err(|e| store_error(table, e))?
+                .iter()
+                .map(|v| v.unwrap_or_default().to_string())
+                .collect(),
+            None => Vec::new(),
+        };
+        out.push(values);
+    }
+    Ok(out)
+}
+
+fn signature(name: Option<String>, email: Option<String>, epoch: Option<i64>, offset: Option<i64>) -> Signature {
+    let offset = FixedOffset::east_opt(offset.unwrap_or(0) as i32 * 60)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset is valid"));
+    let at: DateTime<FixedOffset> = offset
+        .timestamp_opt(epoch.unwrap_or(0), 0)
+        .single()
+        .unwrap_or_else(|| offset.timestamp_opt(0, 0).single().expect("epoch is valid"));
+    Signature { name: name.unwrap_or_default(), email: email.unwrap_or_default(), at }
+}
+
+/// Rebuild commits (with their files) from the `commits` and `commit_files` tables.
+pub fn commits_from_frames(commits: &DataFrame, files: Option<&DataFrame>) -> Result<Vec<Commit>> {
+    let t = names::COMMITS;
+    let s = |n: &str| strings(commits, t, n);
+    let i = |n: &str| ints(commits, t, n);
+    let (repo, sha, subject, body) = (s("repo")?, s("sha")?, s("subject")?, s("body")?);
+    let (an, ae, ats, aoff) = (s("author_name")?, s("author_email")?, i("author_epoch")?, i("author_offset_minutes")?);
+    let (cn, ce, cts, coff) = (
+        s("committer_name")?,
+        s("committer_email")?,
+        i("committer_epoch")?,
+        i("committer_offset_minutes")?,
+    );
+    let parents = lists(commits, t, "parents")?;
+    let keys = lists(commits, t, "trailer_keys")?;
+    let values = lists(commits, t, "trailer_values")?;
+    let shallow = bools(commits, t, "shallow_boundary")?;
+
+    let mut by_commit: BTreeMap<(String, String), Vec<FileChange>> = BTreeMap::new();
+    if let Some(files) = files {
+        let t = names::COMMIT_FILES;
+        let (frepo, fsha, path, old, status) = (
+            strings(files, t, "repo")?,
+            strings(files, t, "sha")?,
+            strings(files, t, "path")?,
+            strings(files, t, "old_path")?,
+            strings(files, t, "status")?,
+        );
+        let (added, deleted, binary) =
+            (ints(files, t, "added_lines")?, ints(files, t, "deleted_lines")?, bools(files, t, "binary")?);
+        for k in 0..files.height() {
+            let kind = match status[k].as_deref() {
+                Some("added") => ChangeKind::Added,
+                Some("deleted") => ChangeKind::Deleted,
+                Some("renamed") => ChangeKind::Renamed,
+                Some("copied") => ChangeKind::Copied,
+                Some("typechange") => ChangeKind::Typechange,
+                _ => ChangeKind::Modified,
+            };
+            by_commit
+                .entry((frepo[k].clone().unwrap_or_default(), fsha[k].clone().unwrap_or_default()))
+                .or_default()
+                .push(FileChange {
+                    path: path[k].clone().unwrap_or_default(),
+                    old_path: old[k].clone(),
+                    kind,
+                    added: added[k],
+                    deleted: deleted[k],
+                    binary: binary[k].unwrap_or(false),
+                });
+        }
+    }
+
+    let mut out = Vec::with_capacity(commits.height());
+    for k in 0..commits.height() {
+        let key = (repo[k].clone().unwrap_or_default(), sha[k].clone().unwrap_or_default());
+        let files = by_commit.remove(&key).unwrap_or_default();
+        out.push(Commit {
+            repo: key.0,
+            sha: key.1,
+            parents: parents[k].clone(),
+            author: signature(an[k].clone(), ae[k].clone(), ats[k], aoff[k]),
+            committer: signature(cn[k].clone(), ce[k].clone(), cts[k], coff[k]),
+            subject: subject[k].clone().unwrap_or_default(),
+            body: body[k].clone().unwrap_or_default(),
+            trailers: keys[k]
+                .iter()
+                .zip(&values[k])
+                .map(|(key, value)| Trailer { key: key.clone(), value: value.clone() })
+                .collect(),
+            files,
+            shallow_boundary: shallow[k].unwrap_or(false),
+        });
+    }
+    Ok(out)
+}
+
+/// Read the `provenance` table back into records (evidence rebuilt from its three lists).
+pub fn provenance_from_frame(frame: &DataFrame) -> Result<Vec<Provenance>> {
+    let t = names::PROVENANCE;
+    let (repo, sha, confidence) = (strings(frame, t, "repo")?, strings(frame, t, "sha")?, strings(frame, t, "confidence")?);
+    let ai = bools(frame, t, "ai")?;
+    let (tools, models, sessions) = (lists(frame, t, "tools")?, lists(frame, t, "models")?, lists(frame, t, "sessions")?);
+    let (rules, sources, texts) = (
+        lists(frame, t, "evidence_rules")?,
+        lists(frame, t, "evidence_sources")?,
+        lists(frame, t, "evidence_texts")?,
+    );
+    let (evidence_tools, evidence_confidences) =
+        (lists(frame, t, "evidence_tools")?, lists(frame, t, "evidence_confidences")?);
+    let ai_lines = ints(frame, t, "ai_added_lines")?;
+    let share_col = column(frame, t, "ai_line_share")?;
+    let share: Vec<Option<f64>> = share_col.f64().map_err(|e| store_error(t, e))?.iter().collect();
+    let parse_confidence = |s: &str| match s {
+        "high" => Some(Confidence::High),
+        "medium" => Some(Confidence::Medium),
+        "low" => Some(Confidence::Low),
+        _ => None,
+    };
+    let mut out = Vec::with_capacity(frame.height());
+    for k in 0..frame.height() {
+        let row_confidence = confidence[k].as_deref().and_then(parse_confidence);
+        let evidence = (0..rules[k].len())
+            .map(|e| Evidence {
+                rule: rules[k][e].clone(),
+                source: sources[k].get(e).cloned().unwrap_or_default(),
+                text: texts[k].get(e).cloned().unwrap_or_default(),
+                tool: evidence_tools[k].get(e).filter(|t| !t.is_empty()).cloned(),
+                confidence: evidence_confidences[k]
+                    .get(e)
+                    .and_then(|c| parse_confidence(c))
+                    .unwrap_or(Confidence::Low),
+            })
+            .collect();
+        out.push(Provenance {
+            repo: repo[k].clone().unwrap_or_default(),
+            sha: sha[k].clone().unwrap_or_default(),
+            ai: ai[k].unwrap_or(false),
+            tools: tools[k].clone(),
+            models: models[k].clone(),
+            sessions: sessions[k].clone(),
+            confidence: row_confidence,
+            evidence,
+            ai_added_lines: ai_lines[k],
+            ai_line_share: share[k],
+        });
+    }
+    Ok(out)
+}

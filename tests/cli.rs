@@ -1,0 +1,340 @@
+//! The command line, as a specification: each test builds its input (git repositories with
+//! fixed times, a config), runs `faultline`, and asserts exact output.
+
+mod support;
+
+use serde_json::Value;
+use support::{RepoBuilder, Workspace, T0};
+
+fn json(out: &support::Output) -> Value {
+    assert_eq!(out.code, 0, "faultline failed: {}", out.stderr);
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.stdout))
+}
+
+fn alice(at: i64) -> git2::Signature<'static> {
+    RepoBuilder::sig("Alice Example", "alice@example.com", at, 120)
+}
+
+/// The audit trail of one commit as JSON.
+fn audit(ws: &Workspace, sha: &str) -> Value {
+    json(&ws.run(&["provenance", sha, "--format", "json"]))
+}
+
+#[test]
+fn empty_repository_ingests_to_an_empty_store() {
+    let ws = Workspace::new();
+    RepoBuilder::init(&ws.path().join("empty"), false);
+    ws.config(&[("empty", "empty")]);
+    let out = ws.run(&["ingest"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("empty: 0 new commit(s), 0 removed, 0 in store"), "{}", out.stderr);
+    let summary = json(&ws.run(&["provenance", "--format", "json"]));
+    assert_eq!(summary["commits"], 0);
+    assert_eq!(summary["by_tool"], Value::Array(vec![]));
+}
+
+#[test]
+fn root_commit_counts_every_line_as_added() {
+    let ws = Workspace::new();
+    let b = RepoBuilder::init(&ws.path().join("r"), false);
+    let root = b.commit(
+        "main",
+        &[],
+        &[(b"a.txt", Some(b"1\n2\n3\n")), (b"dir/b.txt", Some(b"x\n"))],
+        &alice(T0),
+        "Initial commit\n\nWith a body.\n\nSigned-off-by: Alice Example <alice@example.com>\n",
+    );
+    ws.config(&[("r", "r")]);
+    assert_eq!(ws.run(&["ingest"]).code, 0);
+    let trail = audit(&ws, &root.to_string());
+    assert_eq!(trail["sha"], root.to_string());
+    assert_eq!(trail["parents"], serde_json::json!([]));
+    assert_eq!(trail["subject"], "Initial commit");
+    assert_eq!(trail["body"], "With a body.\n\nSigned-off-by: Alice Example <alice@example.com>");
+    assert_eq!(trail["authored_at"], "2026-06-01T11:00:00+02:00");
+    assert_eq!(trail["added_lines"], 4);
+    assert_eq!(
+        trail["trailers"],
+        serde_json::json!([{"key": "Signed-off-by", "value": "Alice Example <alice@example.com>"}])
+    );
+    assert_eq!(
+        trail["files"],
+        serde_json::json!([
+            {"path": "a.txt", "old_path": null, "kind": "added", "added": 3, "deleted": 0, "binary": false},
+            {"path": "dir/b.txt", "old_path": null, "kind": "added", "added": 1, "deleted": 0, "binary": false}
+        ])
+    );
+    assert_eq!(trail["ai"], false);
+    assert_eq!(trail["origin"], "unknown");
+}
+
+#[test]
+fn merges_renames_and_binary_files() {
+    let ws = Workspace::new();
+    let b = RepoBuilder::init(&ws.path().join("r"), false);
+    let body: String = (1..=20).map(|i| format!("line {i}\n")).collect();
+    let root = b.commit("main", &[], &[(b"old/name.txt", Some(body.as_bytes()))], &alice(T0), "root");
+    let edited = body.replace("line 20\n", "line twenty\n");
+    let renamed = b.commit(
+        "feature",
+        &[root],
+        &[(b"old/name.txt", None), (b"new/name.txt", Some(edited.as_bytes()))],
+        &alice(T0 + 60),
+        "Move name.txt",
+    );
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01";
+    let binary = b.commit("main", &[root], &[(b"logo.png", Some(png))], &alice(T0 + 120), "Add logo");
+    let merge = b.commit("main", &[binary, renamed], &[], &alice(T0 + 180), "Merge branch 'feature'");
+    ws.config(&[("r", "r")]);
+    assert_eq!(ws.run(&["ingest"]).code, 0);
+
+    let trail = audit(&ws, &renamed.to_string());
+    assert_eq!(
+        trail["files"],
+        serde_json::json!([{"path": "new/name.txt", "old_path": "old/name.txt", "kind": "renamed", "added": 1, "deleted": 1, "binary": false}])
+    );
+    let trail = audit(&ws, &binary.to_string());
+    assert_eq!(
+        trail["files"],
+        serde_json::json!([{"path": "logo.png", "old_path": null, "kind": "added", "added": null, "deleted": null, "binary": true}])
+    );
+    let trail = audit(&ws, &merge.to_string());
+    assert_eq!(trail["parents"], serde_json::json!([binary.to_string(), renamed.to_string()]));
+    assert_eq!(trail["files"], serde_json::json!([]));
+    let list = json(&ws.run(&["provenance", "--list", "--format", "json"]));
+    assert_eq!(list.as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn non_utf8_names_and_messages_are_decoded() {
+    let ws = Workspace::new();
+    let b = RepoBuilder::init(&ws.path().join("r"), false);
+    let root = b.commit("main", &[], &[(b"caf\xe9.txt", Some(b"x\n"))], &alice(T0), "root");
+    let tree = b.tree_of(root);
+    let mut raw = format!("tree {tree}\nparent {root}\n").into_bytes();
+    raw.extend_from_slice(b"author Jos\xe9 \xc1lvarez <jose@example.com> 1780308000 -0300\n");
+    raw.extend_from_slice(b"committer Jos\xe9 \xc1lvarez <jose@example.com> 1780308000 -0300\n");
+    raw.extend_from_slice(b"encoding ISO-8859-1\n\nCorrige la r\xe9gression\n\nD\xe9tails ici.\n");
+    let latin = b.raw_commit("main", &raw);
+    let mut raw = format!("tree {tree}\nparent {latin}\n").into_bytes();
+    raw.extend_from_slice(b"author Bad \xff Bytes <bad@example.com> 1780308060 +0000\n");
+    raw.extend_from_slice(b"committer Bad \xff Bytes <bad@example.com> 1780308060 +0000\n\nBroken \xfe subject\n");
+    let broken = b.raw_commit("main", &raw);
+    ws.config(&[("r", "r")]);
+    assert_eq!(ws.run(&["ingest"]).code, 0);
+
+    let trail = audit(&ws, &latin.to_string());
+    assert_eq!(trail["author"], "José Álvarez <jose@example.com>");
+    assert_eq!(trail["subject"], "Corrige la régression");
+    assert_eq!(trail["body"], "Détails ici.");
+    assert_eq!(trail["authored_at"], "2026-06-01T07:00:00-03:00");
+    let trail = audit(&ws, &broken.to_string());
+    assert_eq!(trail["author"], "Bad \u{fffd} Bytes <bad@example.com>");
+    assert_eq!(trail["subject"], "Broken \u{fffd} subject");
+    let trail = audit(&ws, &root.to_string());
+    assert_eq!(trail["files"][0]["path"], "caf\u{fffd}.txt");
+}
+
+#[test]
+fn a_commit_touching_a_thousand_files() {
+    let ws = Workspace::new();
+    let b = RepoBuilder::init(&ws.path().join("r"), true);
+    let names: Vec<String> = (0..1000).map(|i| format!("gen/file_{i:04}.txt")).collect();
+    let contents: Vec<String> = (0..1000).map(|i| "x\n".repeat(i % 7 + 1)).collect();
+    let changes: Vec<support::Change<'_>> =
+        names.iter().zip(&contents).map(|(n, c)| (n.as_bytes(), Some(c.as_bytes()))).collect();
+    let big = b.commit("main", &[], &changes, &alice(T0), "Generate 1000 files");
+    ws.config(&[("r", "r")]);
+    assert_eq!(ws.run(&["ingest"]).code, 0);
+    let trail = audit(&ws, &big.to_string());
+    assert_eq!(trail["files"].as_array().unwrap().len(), 1000);
+    let expected: i64 = (0..1000).map(|i| (i % 7 + 1) as i64).sum();
+    assert_eq!(trail["added_lines"], expected);
+    assert_eq!(trail["files"][999]["path"], "gen/file_0999.txt");
+    assert_eq!(trail["files"][999]["added"], 999 % 7 + 1);
+}
+
+#[test]
+fn incremental_ingest_reads_only_new_commits() {
+    let ws = Workspace::new();
+    let b = RepoBuilder::init(&ws.path().join("r"), false);
+    let c1 = b.commit("main", &[], &[(b"a", Some(b"1\n"))], &alice(T0), "one");
+    ws.config(&[("r", "r")]);
+    let out = ws.run(&["ingest"]);
+    assert!(out.stderr.contains("r: 1 new commit(s), 0 removed, 1 in store"), "{}", out.stderr);
+    let out = ws.run(&["ingest"]);
+    assert!(out.stderr.contains("r: 0 new commit(s), 0 removed, 1 in store"), "{}", out.stderr);
+    b.commit("main", &[c1], &[(b"a", Some(b"1\n2\n"))], &alice(T0 + 60), "two");
+    let out = ws.run(&["ingest"]);
+    assert!(out.stderr.contains("r: 1 new commit(s), 0 removed, 2 in store"), "{}", out.stderr);
+}
+
+#[test]
+fn force_push_between_ingests_removes_vanished_commits() {
+    let ws = Workspace::new();
+    let b = RepoBuilder::init(&ws.path().join("r"), false);
+    let c1 = b.commit("main", &[], &[(b"a", Some(b"1\n"))], &alice(T0), "one");
+    let c2 = b.commit("main", &[c1], &[(b"a", Some(b"1\n2\n"))], &alice(T0 + 60), "two");
+    let c3 = b.commit("main", &[c2], &[(b"a", Some(b"1\n2\n3\n"))], &alice(T0 + 120), "three");
+    ws.config(&[("r", "r")]);
+    assert_eq!(ws.run(&["ingest"]).code, 0);
+    // Rewrite: drop two and three, commit something else on top of one.
+    let c2b = b.commit("main", &[c1], &[(b"b", Some(b"z\n"))], &alice(T0 + 180), "two, rewritten");
+    let out = ws.run(&["ingest"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("r: history was rewritten (force-push or deleted branch): 2 stored commit(s) are no longer reachable and were removed"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("r: 1 new commit(s), 2 removed, 2 in store"), "{}", out.stderr);
+    let list = json(&ws.run(&["provenance", "--list", "--format", "json"]));
+    let shas: Vec<&str> = list.as_array().unwrap().iter().map(|r| r["sha"].as_str().unwrap()).collect();
+    assert_eq!(shas, vec![c1.to_string(), c2b.to_string()]);
+    assert!(!shas.contains(&c3.to_string().as_str()));
+}
+
+#[test]
+fn shallow_clone_stops_at_the_boundary_and_says_so() {
+    let ws = Workspace::new();
+    let b = RepoBuilder::init(&ws.path().join("r"), true);
+    let c1 = b.commit("main", &[], &[(b"a", Some(b"1\n"))], &alice(T0), "one");
+    let c2 = b.commit("main", &[c1], &[(b"a", Some(b"1\n2\n"))], &alice(T0 + 60), "two");
+    let c3 = b.commit("main", &[c2], &[(b"a", Some(b"1\n2\n3\n"))], &alice(T0 + 120), "three");
+    // What `git clone --depth 2` leaves: a shallow file naming the boundary, and no older objects.
+    std::fs::write(b.path.join("shallow"), format!("{c2}\n")).unwrap();
+    let hex = c1.to_string();
+    std::fs::remove_file(b.path.join("objects").join(&hex[..2]).join(&hex[2..])).unwrap();
+    ws.config(&[("r", "r")]);
+    let out = ws.run(&["ingest"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains(&format!("r: shallow clone; history stops at 1 boundary commit(s) ({})", &c2.to_string()[..12])), "{}", out.stderr);
+    assert!(out.stderr.contains("r: 2 new commit(s), 0 removed, 2 in store"), "{}", out.stderr);
+    let trail = audit(&ws, &c2.to_string());
+    assert_eq!(trail["parents"], serde_json::json!([c1.to_string()]));
+    assert_eq!(trail["files"], serde_json::json!([]));
+    let trail = audit(&ws, &c3.to_string());
+    assert_eq!(trail["added_lines"], 1);
+}
+
+#[test]
+fn provenance_list_json_has_the_documented_fields() {
+    let ws = Workspace::new();
+    let b = RepoBuilder::init(&ws.path().join("r"), false);
+    let human = b.commit("main", &[], &[(b"a.py", Some(b"print(1)\n"))], &alice(T0), "Add a.py");
+    let claude = b.commit(
+        "main",
+        &[human],
+        &[(b"a.py", Some(b"print(1)\nprint(2)\nprint(3)\n"))],
+        &alice(T0 + 60),
+        "Print more\n\n\u{1f916} Generated with [Claude Code](https://claude.com/claude-code)\n\nCo-Authored-By: Claude Opus 4.1 <noreply@anthropic.com>\n",
+    );
+    let aider = b.commit(
+        "main",
+        &[claude],
+        &[(b"b.py", Some(b"x = 1\n"))],
+        &RepoBuilder::sig("Alice Example (aider)", "alice@example.com", T0 + 120, 0),
+        "Add b.py",
+    );
+    ws.config(&[("r", "r")]);
+    assert_eq!(ws.run(&["ingest"]).code, 0);
+    let list = json(&ws.run(&["provenance", "--list", "--format", "json"]));
+    let rows = list.as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["sha"], human.to_string());
+    assert_eq!(rows[0]["ai"], false);
+    assert_eq!(rows[0]["tools"], serde_json::json!([]));
+    assert_eq!(rows[0]["ai_line_share"], Value::Null);
+    assert_eq!(rows[1]["sha"], claude.to_string());
+    assert_eq!(rows[1]["repo"], "r");
+    assert_eq!(rows[1]["ai"], true);
+    assert_eq!(rows[1]["tools"], serde_json::json!(["claude"]));
+    assert_eq!(rows[1]["models"], serde_json::json!(["Claude Opus 4.1"]));
+    assert_eq!(rows[1]["ai_line_share"], Value::Null);
+    assert!(rows[1]["evidence"].as_array().unwrap().len() >= 2);
+    assert_eq!(rows[2]["sha"], aider.to_string());
+    assert_eq!(rows[2]["tools"], serde_json::json!(["aider"]));
+    assert_eq!(rows[2]["ai_line_share"], 1.0);
+
+    let summary = json(&ws.run(&["provenance", "--format", "json"]));
+    assert_eq!(summary["commits"], 3);
+    assert_eq!(summary["ai_commits"], 2);
+    assert_eq!(summary["unknown_commits"], 1);
+}
+
+#[test]
+fn unknown_config_key_is_a_positioned_error_with_exit_code_2() {
+    let ws = Workspace::new();
+    ws.write("faultline.toml", "[[repos]]\nname = \"r\"\npath = \"r\"\nbranch = \"main\"\n");
+    let out = ws.run(&["ingest"]);
+    assert_eq!(out.code, 2);
+    let line = out.stderr.lines().next().unwrap();
+    assert!(line.starts_with("faultline: error: "), "{line}");
+    assert!(line.contains("faultline.toml:4:1: unknown field `branch`, expected `name` or `path`"), "{line}");
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+}
+
+#[test]
+fn a_missing_repository_is_bad_input() {
+    let ws = Workspace::new();
+    ws.config(&[("gone", "nowhere")]);
+    let out = ws.run(&["ingest"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("repository gone ("), "{}", out.stderr);
+    assert!(out.stderr.contains("no such directory; expected a git repository"), "{}", out.stderr);
+}
+
+#[test]
+fn unknown_commit_and_bad_prefix_are_usage_errors() {
+    let ws = Workspace::new();
+    let b = RepoBuilder::init(&ws.path().join("r"), false);
+    b.commit("main", &[], &[(b"a", Some(b"1\n"))], &alice(T0), "one");
+    ws.config(&[("r", "r")]);
+    assert_eq!(ws.run(&["ingest"]).code, 0);
+    let out = ws.run(&["provenance", "0000000"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("no stored commit starts with 0000000"), "{}", out.stderr);
+    let out = ws.run(&["provenance", "xyz"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("\"xyz\" is not a commit id: expected 4 to 40 hexadecimal digits"), "{}", out.stderr);
+}
+
+#[test]
+fn provenance_before_ingest_tells_what_to_do() {
+    let ws = Workspace::new();
+    ws.config(&[]);
+    let out = ws.run(&["provenance"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("holds no commits yet; run `faultline ingest` first"), "{}", out.stderr);
+}
+
+#[test]
+fn same_inputs_give_byte_identical_tables() {
+    let ws = Workspace::new();
+    let b = RepoBuilder::init(&ws.path().join("r"), false);
+    let c1 = b.commit("main", &[], &[(b"a", Some(b"1\n"))], &alice(T0), "one");
+    b.commit("main", &[c1], &[(b"a", Some(b"2\n"))], &alice(T0 + 60), "two\n\nCo-authored-by: Codex <noreply@openai.com>\n");
+    ws.config(&[("r", "r")]);
+    assert_eq!(ws.run(&["ingest"]).code, 0);
+    let first: Vec<Vec<u8>> = ["commits", "commit_files", "provenance", "repo_heads"]
+        .iter()
+        .map(|t| std::fs::read(ws.path().join(".faultline/current").join(format!("{t}.parquet"))).unwrap())
+        .collect();
+    assert_eq!(ws.run(&["ingest", "--rebuild"]).code, 0);
+    for (i, t) in ["commits", "commit_files", "provenance", "repo_heads"].iter().enumerate() {
+        let again = std::fs::read(ws.path().join(".faultline/current").join(format!("{t}.parquet"))).unwrap();
+        assert!(again == first[i], "{t}.parquet differs between two ingests of the same history");
+    }
+}
+
+#[test]
+fn the_root_config_and_the_sample_config_describe_the_same_sources() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let a = faultline::config::Config::load(&root.join("faultline.toml")).unwrap();
+    let b = faultline::config::Config::load(&root.join("sample-data/faultline.toml")).unwrap();
+    assert_eq!(a.store, b.store);
+    let repos = |c: &faultline::config::Config| {
+        c.repos.iter().map(|r| (r.name.clone(), r.path.clone())).collect::<Vec<_>>()
+    };
+    assert_eq!(repos(&a), repos(&b));
+}
