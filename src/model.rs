@@ -86,12 +86,16 @@ pub struct FileChange {
     /// Path before a rename or copy.
     pub old_path: Option<String>,
     /// What happened to the file.
+    #[serde(rename = "status")]
     pub kind: ChangeKind,
     /// Lines added; `None` for binary files or when a blob could not be read.
+    #[serde(rename = "added_lines")]
     pub added: Option<i64>,
     /// Lines deleted; `None` like `added`.
+    #[serde(rename = "deleted_lines")]
     pub deleted: Option<i64>,
     /// Whether git considers either side binary.
+    #[serde(rename = "is_binary")]
     pub binary: bool,
 }
 

@@ -76,11 +76,12 @@ impl Store {
 
         for (table, frame) in tables.iter_mut() {
             let path = staging.join(format!("{table}.parquet"));
-            let file = fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
-            ParquetWriter::new(file)
+            let mut file = fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+            ParquetWriter::new(&mut file)
                 .with_statistics(StatisticsOptions::full())
                 .finish(frame)
                 .map_err(|e| Error::Store { path: path.clone(), message: e.to_string() })?;
+            file.sync_all().map_err(|e| Error::io(&path, e))?;
         }
         if let Some(previous) = &previous {
             let entries = fs::read_dir(previous).map_err(|e| Error::io(previous, e))?;

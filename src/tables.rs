@@ -127,7 +127,7 @@ pub fn commit_files_frame(commits: &[Commit]) -> Result<DataFrame> {
             "deleted_lines".into(),
             rows.iter().map(|r| r.1.deleted).collect::<Vec<Option<i64>>>(),
         ),
-        Column::new("binary".into(), rows.iter().map(|r| r.1.binary).collect::<Vec<bool>>()),
+        Column::new("is_binary".into(), rows.iter().map(|r| r.1.binary).collect::<Vec<bool>>()),
     ];
     DataFrame::new(rows.len(), columns).map_err(|e| store_error(names::COMMIT_FILES, e))
 }
@@ -172,7 +172,7 @@ pub fn provenance_frame(rows: &[Provenance]) -> Result<DataFrame> {
     DataFrame::new(p.len(), columns).map_err(|e| store_error(names::PROVENANCE, e))
 }
 
-/// The `repo_heads` table: `(repo, ref, sha)`.
+/// The `repo_heads` table: `(repo, ref_name, sha)`.
 pub fn heads_frame(heads: &BTreeMap<String, Vec<(String, String)>>) -> Result<DataFrame> {
     let rows: Vec<(&str, &str, &str)> = heads
         .iter()
@@ -180,7 +180,7 @@ pub fn heads_frame(heads: &BTreeMap<String, Vec<(String, String)>>) -> Result<Da
         .collect();
     let columns = vec![
         Column::new("repo".into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
-        Column::new("ref".into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()),
+        Column::new("ref_name".into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()),
         Column::new("sha".into(), rows.iter().map(|r| r.2).collect::<Vec<_>>()),
     ];
     DataFrame::new(rows.len(), columns).map_err(|e| store_error(names::REPO_HEADS, e))
@@ -189,7 +189,7 @@ pub fn heads_frame(heads: &BTreeMap<String, Vec<(String, String)>>) -> Result<Da
 /// Read `repo_heads` back: repo → [(ref, sha)].
 pub fn heads_from_frame(frame: &DataFrame) -> Result<BTreeMap<String, Vec<(String, String)>>> {
     let get = |name: &str| strings(frame, names::REPO_HEADS, name);
-    let (repo, reference, sha) = (get("repo")?, get("ref")?, get("sha")?);
+    let (repo, reference, sha) = (get("repo")?, get("ref_name")?, get("sha")?);
     let mut out: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for i in 0..frame.height() {
         out.entry(repo[i].clone().unwrap_or_default())
@@ -283,7 +283,7 @@ pub fn commits_from_frames(commits: &DataFrame, files: Option<&DataFrame>) -> Re
             strings(files, t, "status")?,
         );
         let (added, deleted, binary) =
-            (ints(files, t, "added_lines")?, ints(files, t, "deleted_lines")?, bools(files, t, "binary")?);
+            (ints(files, t, "added_lines")?, ints(files, t, "deleted_lines")?, bools(files, t, "is_binary")?);
         for k in 0..files.height() {
             let kind = match status[k].as_deref() {
                 Some("added") => ChangeKind::Added,

@@ -60,8 +60,8 @@ fn root_commit_counts_every_line_as_added() {
     assert_eq!(
         trail["files"],
         serde_json::json!([
-            {"path": "a.txt", "old_path": null, "kind": "added", "added": 3, "deleted": 0, "binary": false},
-            {"path": "dir/b.txt", "old_path": null, "kind": "added", "added": 1, "deleted": 0, "binary": false}
+            {"path": "a.txt", "old_path": null, "status": "added", "added_lines": 3, "deleted_lines": 0, "is_binary": false},
+            {"path": "dir/b.txt", "old_path": null, "status": "added", "added_lines": 1, "deleted_lines": 0, "is_binary": false}
         ])
     );
     assert_eq!(trail["ai"], false);
@@ -91,12 +91,12 @@ fn merges_renames_and_binary_files() {
     let trail = audit(&ws, &renamed.to_string());
     assert_eq!(
         trail["files"],
-        serde_json::json!([{"path": "new/name.txt", "old_path": "old/name.txt", "kind": "renamed", "added": 1, "deleted": 1, "binary": false}])
+        serde_json::json!([{"path": "new/name.txt", "old_path": "old/name.txt", "status": "renamed", "added_lines": 1, "deleted_lines": 1, "is_binary": false}])
     );
     let trail = audit(&ws, &binary.to_string());
     assert_eq!(
         trail["files"],
-        serde_json::json!([{"path": "logo.png", "old_path": null, "kind": "added", "added": null, "deleted": null, "binary": true}])
+        serde_json::json!([{"path": "logo.png", "old_path": null, "status": "added", "added_lines": null, "deleted_lines": null, "is_binary": true}])
     );
     let trail = audit(&ws, &merge.to_string());
     assert_eq!(trail["parents"], serde_json::json!([binary.to_string(), renamed.to_string()]));
@@ -151,7 +151,7 @@ fn a_commit_touching_a_thousand_files() {
     let expected: i64 = (0..1000).map(|i| (i % 7 + 1) as i64).sum();
     assert_eq!(trail["added_lines"], expected);
     assert_eq!(trail["files"][999]["path"], "gen/file_0999.txt");
-    assert_eq!(trail["files"][999]["added"], 999 % 7 + 1);
+    assert_eq!(trail["files"][999]["added_lines"], 999 % 7 + 1);
 }
 
 #[test]

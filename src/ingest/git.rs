@@ -369,7 +369,34 @@ fn diff_files(
         files.push(FileChange { path, old_path, kind, added, deleted, binary });
     }
     files.sort_by(|a, b| a.path.cmp(&b.path).then(a.old_path.cmp(&b.old_path)));
-    Ok(files)
+    Ok(merge_type_changes(files))
+}
+
+/// libgit2 reports a file that became a symlink (or the reverse) as a deletion and an addition of
+/// the same path; git prints one line with both counts. Merge such pairs into one type change.
+fn merge_type_changes(files: Vec<FileChange>) -> Vec<FileChange> {
+    let mut out: Vec<FileChange> = Vec::with_capacity(files.len());
+    for file in files {
+        if let Some(last) = out.last_mut() {
+            let pair = last.path == file.path
+                && last.old_path.is_none()
+                && file.old_path.is_none()
+                && matches!(
+                    (last.kind, file.kind),
+                    (ChangeKind::Added, ChangeKind::Deleted) | (ChangeKind::Deleted, ChangeKind::Added)
+                );
+            if pair {
+                let sum = |a: Option<i64>, b: Option<i64>| a.zip(b).map(|(a, b)| a + b);
+                last.kind = ChangeKind::Typechange;
+                last.added = sum(last.added, file.added);
+                last.deleted = sum(last.deleted, file.deleted);
+                last.binary |= file.binary;
+                continue;
+            }
+        }
+        out.push(file);
+    }
+    out
 }
 
 /// Every note on `notes_ref`: annotated commit id → note text. No ref, no notes.
@@ -430,6 +457,20 @@ mod tests {
             raw_parents(header),
             vec!["1".repeat(40), "2".repeat(40)]
         );
+    }
+
+    #[test]
+    fn a_deletion_and_an_addition_of_one_path_are_one_type_change() {
+        let file = |kind, added, deleted| FileChange {
+            path: "LICENSE".into(),
+            old_path: None,
+            kind,
+            added: Some(added),
+            deleted: Some(deleted),
+            binary: false,
+        };
+        let merged = merge_type_changes(vec![file(ChangeKind::Added, 1, 0), file(ChangeKind::Deleted, 0, 21)]);
+        assert_eq!(merged, vec![file(ChangeKind::Typechange, 1, 21)]);
     }
 
     #[test]
