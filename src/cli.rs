@@ -29,7 +29,9 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Who or what wrote the commits: a summary by tool and model, one row per commit, or one
     /// commit's full audit trail.
-    #[command(after_help = "Examples:\n  faultline provenance\n  faultline provenance --list --format json\n  faultline provenance 3f2a9c1 --format json")]
+    #[command(
+        after_help = "Examples:\n  faultline provenance\n  faultline provenance --list --format json\n  faultline provenance 3f2a9c1 --format json"
+    )]
     Provenance(ProvenanceArgs),
 }
 

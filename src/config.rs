@@ -124,27 +124,26 @@ struct RawConfig {
 impl Config {
     /// Read and check the config at `path`.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::Usage(format!(
+                "{}: cannot read the configuration ({e}); run from a folder with a faultline.toml or pass --config FILE",
+                path.display()
+            ))
+        })?;
         Config::parse(path, &text)
     }
 
     /// Parse `text` as if read from `path`; paths inside resolve against `path`'s folder.
     pub fn parse(path: &Path, text: &str) -> Result<Config> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let dir = std::path::absolute(dir).map_err(|e| Error::io(dir, e))?;
         let at = |p: &Path| clean(&dir.join(p));
 
         let mut seen = std::collections::BTreeSet::new();
         for repo in &raw.repos {
             if repo.name.is_empty()
-                || !repo
-                    .name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                || !repo.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
             {
                 return Err(at_key(
                     path,
@@ -188,21 +187,9 @@ impl Config {
         Ok(Config {
             path: path.to_path_buf(),
             store: at(raw.store.as_deref().unwrap_or(Path::new(".faultline"))),
-            repos: raw
-                .repos
-                .into_iter()
-                .map(|r| RepoSource { path: at(&r.path), ..r })
-                .collect(),
-            deploys: raw
-                .deploys
-                .into_iter()
-                .map(|s| FileSource { path: at(&s.path), ..s })
-                .collect(),
-            incidents: raw
-                .incidents
-                .into_iter()
-                .map(|s| FileSource { path: at(&s.path), ..s })
-                .collect(),
+            repos: raw.repos.into_iter().map(|r| RepoSource { path: at(&r.path), ..r }).collect(),
+            deploys: raw.deploys.into_iter().map(|s| FileSource { path: at(&s.path), ..s }).collect(),
+            incidents: raw.incidents.into_iter().map(|s| FileSource { path: at(&s.path), ..s }).collect(),
             catalog: raw.catalog.map(|s| FileSource { path: at(&s.path), ..s }),
             provenance: raw.provenance,
         })
@@ -233,10 +220,7 @@ fn clean(path: &Path) -> PathBuf {
 
 /// Turn a TOML error into one line: `file:line:column: message`.
 fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> Error {
-    let (line, column) = err
-        .span()
-        .map(|span| line_column(text, span.start))
-        .unwrap_or((1, 1));
+    let (line, column) = err.span().map(|span| line_column(text, span.start)).unwrap_or((1, 1));
     let message = err.message().trim().replace('\n', "; ");
     Error::Parse { path: path.to_path_buf(), line, column, message }
 }
@@ -303,9 +287,8 @@ path = "catalog.yaml"
 
     #[test]
     fn unknown_top_level_table_is_an_error() {
-        let err = Config::parse(Path::new("c.toml"), "\n[catalogue]\npath = \"x\"\n")
-            .unwrap_err()
-            .to_string();
+        let err =
+            Config::parse(Path::new("c.toml"), "\n[catalogue]\npath = \"x\"\n").unwrap_err().to_string();
         assert!(err.starts_with("c.toml:2:2: unknown field `catalogue`"), "{err}");
     }
 

@@ -55,10 +55,9 @@ impl Error {
     pub fn is_bad_input(&self) -> bool {
         match self {
             Error::Parse { .. } | Error::Usage(_) | Error::Git { .. } => true,
-            Error::Io { source, .. } => matches!(
-                source.kind(),
-                std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
-            ),
+            Error::Io { source, .. } => {
+                matches!(source.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied)
+            }
             Error::Store { .. } => false,
         }
     }

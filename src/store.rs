@@ -44,9 +44,7 @@ impl Store {
 
     /// The path `table` has in the current snapshot.
     pub fn table_path(&self, table: &str) -> Option<PathBuf> {
-        self.current()
-            .map(|dir| dir.join(format!("{table}.parquet")))
-            .filter(|p| p.is_file())
+        self.current().map(|dir| dir.join(format!("{table}.parquet"))).filter(|p| p.is_file())
     }
 
     /// Read `table` from the current snapshot; `None` when the store or the table is absent.

@@ -82,10 +82,7 @@ pub fn commits_frame(commits: &[Commit]) -> Result<DataFrame> {
         int32("committer_offset_minutes", &|x| x.committer.offset_minutes()),
         text("subject", &|x| &x.subject),
         text("body", &|x| &x.body),
-        string_lists(
-            "trailer_keys",
-            c.iter().map(|x| x.trailers.iter().map(|t| t.key.as_str()).collect()),
-        ),
+        string_lists("trailer_keys", c.iter().map(|x| x.trailers.iter().map(|t| t.key.as_str()).collect())),
         string_lists(
             "trailer_values",
             c.iter().map(|x| x.trailers.iter().map(|t| t.value.as_str()).collect()),
@@ -119,14 +116,8 @@ pub fn commit_files_frame(commits: &[Commit]) -> Result<DataFrame> {
             rows.iter().map(|r| r.1.old_path.as_deref()).collect::<Vec<Option<&str>>>(),
         ),
         Column::new("status".into(), rows.iter().map(|r| r.1.kind.as_str()).collect::<Vec<_>>()),
-        Column::new(
-            "added_lines".into(),
-            rows.iter().map(|r| r.1.added).collect::<Vec<Option<i64>>>(),
-        ),
-        Column::new(
-            "deleted_lines".into(),
-            rows.iter().map(|r| r.1.deleted).collect::<Vec<Option<i64>>>(),
-        ),
+        Column::new("added_lines".into(), rows.iter().map(|r| r.1.added).collect::<Vec<Option<i64>>>()),
+        Column::new("deleted_lines".into(), rows.iter().map(|r| r.1.deleted).collect::<Vec<Option<i64>>>()),
         Column::new("is_binary".into(), rows.iter().map(|r| r.1.binary).collect::<Vec<bool>>()),
     ];
     DataFrame::new(rows.len(), columns).map_err(|e| store_error(names::COMMIT_FILES, e))
@@ -156,18 +147,13 @@ pub fn provenance_frame(rows: &[Provenance]) -> Result<DataFrame> {
         list("evidence_rules", &|x| x.evidence.iter().map(|e| e.rule.as_str()).collect()),
         list("evidence_sources", &|x| x.evidence.iter().map(|e| e.source.as_str()).collect()),
         list("evidence_texts", &|x| x.evidence.iter().map(|e| e.text.as_str()).collect()),
-        list("evidence_tools", &|x| {
-            x.evidence.iter().map(|e| e.tool.as_deref().unwrap_or("")).collect()
-        }),
+        list("evidence_tools", &|x| x.evidence.iter().map(|e| e.tool.as_deref().unwrap_or("")).collect()),
         list("evidence_confidences", &|x| x.evidence.iter().map(|e| e.confidence.as_str()).collect()),
         Column::new(
             "ai_added_lines".into(),
             p.iter().map(|x| x.ai_added_lines).collect::<Vec<Option<i64>>>(),
         ),
-        Column::new(
-            "ai_line_share".into(),
-            p.iter().map(|x| x.ai_line_share).collect::<Vec<Option<f64>>>(),
-        ),
+        Column::new("ai_line_share".into(), p.iter().map(|x| x.ai_line_share).collect::<Vec<Option<f64>>>()),
     ];
     DataFrame::new(p.len(), columns).map_err(|e| store_error(names::PROVENANCE, e))
 }
@@ -244,7 +230,12 @@ fn lists(frame: &DataFrame, table: &str, name: &str) -> Result<Vec<Vec<String>>>
     Ok(out)
 }
 
-fn signature(name: Option<String>, email: Option<String>, epoch: Option<i64>, offset: Option<i64>) -> Signature {
+fn signature(
+    name: Option<String>,
+    email: Option<String>,
+    epoch: Option<i64>,
+    offset: Option<i64>,
+) -> Signature {
     let offset = FixedOffset::east_opt(offset.unwrap_or(0) as i32 * 60)
         .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset is valid"));
     let at: DateTime<FixedOffset> = offset
@@ -260,13 +251,10 @@ pub fn commits_from_frames(commits: &DataFrame, files: Option<&DataFrame>) -> Re
     let s = |n: &str| strings(commits, t, n);
     let i = |n: &str| ints(commits, t, n);
     let (repo, sha, subject, body) = (s("repo")?, s("sha")?, s("subject")?, s("body")?);
-    let (an, ae, ats, aoff) = (s("author_name")?, s("author_email")?, i("author_epoch")?, i("author_offset_minutes")?);
-    let (cn, ce, cts, coff) = (
-        s("committer_name")?,
-        s("committer_email")?,
-        i("committer_epoch")?,
-        i("committer_offset_minutes")?,
-    );
+    let (an, ae, ats, aoff) =
+        (s("author_name")?, s("author_email")?, i("author_epoch")?, i("author_offset_minutes")?);
+    let (cn, ce, cts, coff) =
+        (s("committer_name")?, s("committer_email")?, i("committer_epoch")?, i("committer_offset_minutes")?);
     let parents = lists(commits, t, "parents")?;
     let keys = lists(commits, t, "trailer_keys")?;
     let values = lists(commits, t, "trailer_values")?;
@@ -334,9 +322,11 @@ pub fn commits_from_frames(commits: &DataFrame, files: Option<&DataFrame>) -> Re
 /// Read the `provenance` table back into records (evidence rebuilt from its three lists).
 pub fn provenance_from_frame(frame: &DataFrame) -> Result<Vec<Provenance>> {
     let t = names::PROVENANCE;
-    let (repo, sha, confidence) = (strings(frame, t, "repo")?, strings(frame, t, "sha")?, strings(frame, t, "confidence")?);
+    let (repo, sha, confidence) =
+        (strings(frame, t, "repo")?, strings(frame, t, "sha")?, strings(frame, t, "confidence")?);
     let ai = bools(frame, t, "ai")?;
-    let (tools, models, sessions) = (lists(frame, t, "tools")?, lists(frame, t, "models")?, lists(frame, t, "sessions")?);
+    let (tools, models, sessions) =
+        (lists(frame, t, "tools")?, lists(frame, t, "models")?, lists(frame, t, "sessions")?);
     let (rules, sources, texts) = (
         lists(frame, t, "evidence_rules")?,
         lists(frame, t, "evidence_sources")?,

@@ -118,7 +118,9 @@ fn non_utf8_names_and_messages_are_decoded() {
     let latin = b.raw_commit("main", &raw);
     let mut raw = format!("tree {tree}\nparent {latin}\n").into_bytes();
     raw.extend_from_slice(b"author Bad \xff Bytes <bad@example.com> 1780308060 +0000\n");
-    raw.extend_from_slice(b"committer Bad \xff Bytes <bad@example.com> 1780308060 +0000\n\nBroken \xfe subject\n");
+    raw.extend_from_slice(
+        b"committer Bad \xff Bytes <bad@example.com> 1780308060 +0000\n\nBroken \xfe subject\n",
+    );
     let broken = b.raw_commit("main", &raw);
     ws.config(&[("r", "r")]);
     assert_eq!(ws.run(&["ingest"]).code, 0);
@@ -208,7 +210,14 @@ fn shallow_clone_stops_at_the_boundary_and_says_so() {
     ws.config(&[("r", "r")]);
     let out = ws.run(&["ingest"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stderr.contains(&format!("r: shallow clone; history stops at 1 boundary commit(s) ({})", &c2.to_string()[..12])), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "r: shallow clone; history stops at 1 boundary commit(s) ({})",
+            &c2.to_string()[..12]
+        )),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("r: 2 new commit(s), 0 removed, 2 in store"), "{}", out.stderr);
     let trail = audit(&ws, &c2.to_string());
     assert_eq!(trail["parents"], serde_json::json!([c1.to_string()]));
@@ -296,7 +305,11 @@ fn unknown_commit_and_bad_prefix_are_usage_errors() {
     assert!(out.stderr.contains("no stored commit starts with 0000000"), "{}", out.stderr);
     let out = ws.run(&["provenance", "xyz"]);
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("\"xyz\" is not a commit id: expected 4 to 40 hexadecimal digits"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("\"xyz\" is not a commit id: expected 4 to 40 hexadecimal digits"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -313,7 +326,13 @@ fn same_inputs_give_byte_identical_tables() {
     let ws = Workspace::new();
     let b = RepoBuilder::init(&ws.path().join("r"), false);
     let c1 = b.commit("main", &[], &[(b"a", Some(b"1\n"))], &alice(T0), "one");
-    b.commit("main", &[c1], &[(b"a", Some(b"2\n"))], &alice(T0 + 60), "two\n\nCo-authored-by: Codex <noreply@openai.com>\n");
+    b.commit(
+        "main",
+        &[c1],
+        &[(b"a", Some(b"2\n"))],
+        &alice(T0 + 60),
+        "two\n\nCo-authored-by: Codex <noreply@openai.com>\n",
+    );
     ws.config(&[("r", "r")]);
     assert_eq!(ws.run(&["ingest"]).code, 0);
     let first: Vec<Vec<u8>> = ["commits", "commit_files", "provenance", "repo_heads"]

@@ -104,22 +104,14 @@ pub fn read_repo(
     let repo = open(source)?;
     let mut history = RepoHistory { repo: source.name.clone(), ..RepoHistory::default() };
     history.heads = heads(&repo).map_err(git_error)?;
-    history.remote_url = repo
-        .find_remote("origin")
-        .ok()
-        .and_then(|r| r.url().ok().map(str::to_string));
+    history.remote_url = repo.find_remote("origin").ok().and_then(|r| r.url().ok().map(str::to_string));
     history.shallow_boundary = shallow_boundary(&repo);
 
-    let tips: Vec<Oid> = history
-        .heads
-        .iter()
-        .filter_map(|(_, sha)| Oid::from_str(sha).ok())
-        .collect();
+    let tips: Vec<Oid> = history.heads.iter().filter_map(|(_, sha)| Oid::from_str(sha).ok()).collect();
     let still_reachable = !known.heads.is_empty()
         && known.heads.iter().all(|(_, old)| {
             Oid::from_str(old).is_ok_and(|old| {
-                tips.iter()
-                    .any(|&tip| tip == old || repo.graph_descendant_of(tip, old).unwrap_or(false))
+                tips.iter().any(|&tip| tip == old || repo.graph_descendant_of(tip, old).unwrap_or(false))
             })
         });
 
@@ -153,11 +145,8 @@ pub fn read_repo(
         history.vanished.sort();
     }
 
-    let boundary: HashSet<Oid> = history
-        .shallow_boundary
-        .iter()
-        .filter_map(|s| Oid::from_str(s).ok())
-        .collect();
+    let boundary: HashSet<Oid> =
+        history.shallow_boundary.iter().filter_map(|s| Oid::from_str(s).ok()).collect();
     progress.start(&source.name, oids.len() as u64);
     let read: Vec<Result<(Commit, Vec<String>)>> = oids
         .par_chunks(64)
@@ -201,12 +190,13 @@ fn open(source: &RepoSource) -> Result<Repository> {
             message: "no such directory; expected a git repository (work tree or bare)".into(),
         });
     }
-    Repository::open_ext(&source.path, RepositoryOpenFlags::NO_SEARCH, std::iter::empty::<&str>())
-        .map_err(|e| Error::Git {
+    Repository::open_ext(&source.path, RepositoryOpenFlags::NO_SEARCH, std::iter::empty::<&str>()).map_err(
+        |e| Error::Git {
             repo: source.name.clone(),
             path: source.path.clone(),
             message: format!("not a git repository: {}", e.message()),
-        })
+        },
+    )
 }
 
 /// `HEAD` (when it points at a commit) and every local branch, sorted by name.
@@ -235,12 +225,8 @@ fn shallow_boundary(repo: &Repository) -> Vec<String> {
         return Vec::new();
     }
     let text = std::fs::read_to_string(repo.path().join("shallow")).unwrap_or_default();
-    let mut out: Vec<String> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| Oid::from_str(l).is_ok())
-        .map(str::to_string)
-        .collect();
+    let mut out: Vec<String> =
+        text.lines().map(str::trim).filter(|l| Oid::from_str(l).is_ok()).map(str::to_string).collect();
     out.sort();
     out
 }
@@ -264,10 +250,7 @@ fn read_commit(
     let message = commit.message_bytes();
     let trailers = git2::message_trailers_bytes(message)
         .map(|found| {
-            found
-                .iter()
-                .map(|(key, value)| Trailer { key: text(key), value: text(value) })
-                .collect()
+            found.iter().map(|(key, value)| Trailer { key: text(key), value: text(value) }).collect()
         })
         .unwrap_or_default();
 
@@ -336,9 +319,7 @@ fn diff_files(
             Delta::Typechange => ChangeKind::Typechange,
             _ => ChangeKind::Modified,
         };
-        let path_of = |f: git2::DiffFile<'_>| {
-            f.path_bytes().map(|p| String::from_utf8_lossy(p).into_owned())
-        };
+        let path_of = |f: git2::DiffFile<'_>| f.path_bytes().map(|p| String::from_utf8_lossy(p).into_owned());
         let new_path = path_of(delta.new_file());
         let old_path = path_of(delta.old_file());
         let path = match kind {
@@ -453,10 +434,7 @@ mod tests {
     #[test]
     fn raw_parents_reads_every_parent_line() {
         let header = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nparent 1111111111111111111111111111111111111111\nparent 2222222222222222222222222222222222222222\nauthor A <a@x> 0 +0000\n";
-        assert_eq!(
-            raw_parents(header),
-            vec!["1".repeat(40), "2".repeat(40)]
-        );
+        assert_eq!(raw_parents(header), vec!["1".repeat(40), "2".repeat(40)]);
     }
 
     #[test]
@@ -469,7 +447,8 @@ mod tests {
             deleted: Some(deleted),
             binary: false,
         };
-        let merged = merge_type_changes(vec![file(ChangeKind::Added, 1, 0), file(ChangeKind::Deleted, 0, 21)]);
+        let merged =
+            merge_type_changes(vec![file(ChangeKind::Added, 1, 0), file(ChangeKind::Deleted, 0, 21)]);
         assert_eq!(merged, vec![file(ChangeKind::Typechange, 1, 21)]);
     }
 

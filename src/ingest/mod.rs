@@ -63,11 +63,7 @@ pub struct IngestOptions {
 pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) -> Result<IngestReport> {
     git::configure_libgit2();
     let store = Store::new(&config.store);
-    let (stored, heads) = if options.rebuild {
-        (Vec::new(), BTreeMap::new())
-    } else {
-        load_commits(&store)?
-    };
+    let (stored, heads) = if options.rebuild { (Vec::new(), BTreeMap::new()) } else { load_commits(&store)? };
 
     let configured: BTreeSet<&str> = config.repos.iter().map(|r| r.name.as_str()).collect();
     let mut known: HashMap<&str, git::Known> = HashMap::new();

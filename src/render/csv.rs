@@ -10,11 +10,14 @@ pub fn to_string(headers: &[&str], rows: &[Vec<String>]) -> Result<String> {
         .iter()
         .enumerate()
         .map(|(i, h)| {
-            Column::new((*h).into(), rows.iter().map(|r| r.get(i).map_or("", String::as_str)).collect::<Vec<&str>>())
+            Column::new(
+                (*h).into(),
+                rows.iter().map(|r| r.get(i).map_or("", String::as_str)).collect::<Vec<&str>>(),
+            )
         })
         .collect();
-    let mut frame = DataFrame::new(rows.len(), columns)
-        .map_err(|e| Error::Usage(format!("cannot build CSV: {e}")))?;
+    let mut frame =
+        DataFrame::new(rows.len(), columns).map_err(|e| Error::Usage(format!("cannot build CSV: {e}")))?;
     let mut out = Vec::new();
     CsvWriter::new(&mut out)
         .include_header(true)

@@ -30,7 +30,8 @@ pub fn summary_table(summary: &Summary, width: Option<usize>) -> String {
         out.push_str("No AI-provenance commits found.\n");
         return out;
     }
-    let mut table = Table::new(&["tool", "model", "commits", "added lines", "AI lines (exact)"]).right_align(&[2, 3, 4]);
+    let mut table =
+        Table::new(&["tool", "model", "commits", "added lines", "AI lines (exact)"]).right_align(&[2, 3, 4]);
     for row in &summary.by_tool {
         table.push(vec![
             row.tool.clone(),
@@ -106,8 +107,21 @@ pub fn list_csv(rows: &[CommitRow]) -> Result<String> {
         .collect();
     super::csv::to_string(
         &[
-            "repo", "sha", "authored_at", "ai", "origin", "tools", "models", "sessions", "confidence",
-            "ai_line_share", "ai_added_lines", "added_lines", "author", "subject", "evidence",
+            "repo",
+            "sha",
+            "authored_at",
+            "ai",
+            "origin",
+            "tools",
+            "models",
+            "sessions",
+            "confidence",
+            "ai_line_share",
+            "ai_added_lines",
+            "added_lines",
+            "author",
+            "subject",
+            "evidence",
         ],
         &body,
     )
@@ -134,7 +148,9 @@ pub fn audit_text(trail: &AuditTrail) -> String {
     let ai_lines = match (row.ai_added_lines, row.ai_line_share) {
         (Some(n), Some(share)) => format!("{n} of {} added lines ({})", row.added_lines, percent(share)),
         (Some(n), None) => format!("{n} of {} added lines", row.added_lines),
-        _ if row.ai => format!("unknown (the evidence does not say which of the {} added lines)", row.added_lines),
+        _ if row.ai => {
+            format!("unknown (the evidence does not say which of the {} added lines)", row.added_lines)
+        }
         _ => "-".to_string(),
     };
     out.push_str(&format!("AI lines   {ai_lines}\n"));

@@ -121,7 +121,9 @@ impl RepoBuilder {
                     };
                     index.add(&entry).expect("add file");
                 }
-                None => index.remove_path(Path::new(std::str::from_utf8(path).expect("utf-8 path to delete"))).expect("remove"),
+                None => index
+                    .remove_path(Path::new(std::str::from_utf8(path).expect("utf-8 path to delete")))
+                    .expect("remove"),
             }
         }
         let tree_id = index.write_tree_to(&self.repo).expect("write tree");
@@ -129,10 +131,7 @@ impl RepoBuilder {
         let parent_commits: Vec<git2::Commit<'_>> =
             parents.iter().map(|p| self.repo.find_commit(*p).expect("parent")).collect();
         let refs: Vec<&git2::Commit<'_>> = parent_commits.iter().collect();
-        let oid = self
-            .repo
-            .commit(None, author, author, message, &tree, &refs)
-            .expect("commit");
+        let oid = self.repo.commit(None, author, author, message, &tree, &refs).expect("commit");
         self.set_branch(branch, oid);
         oid
     }
@@ -142,7 +141,11 @@ impl RepoBuilder {
     pub fn set_branch(&self, branch: &str, oid: Oid) {
         let name = format!("refs/heads/{branch}");
         self.repo.reference(&name, oid, true, "test").expect("set branch");
-        let head_target = self.repo.find_reference("HEAD").ok().and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string));
+        let head_target = self
+            .repo
+            .find_reference("HEAD")
+            .ok()
+            .and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string));
         if head_target.as_deref() == Some(name.as_str()) || self.repo.head().is_err() && branch == "main" {
             self.repo.set_head(&name).expect("set HEAD");
         }
