@@ -66,7 +66,7 @@ impl Store {
         let previous = self.current();
         let number = next_snapshot_number(&snapshots)?;
         let name = format!("{number:06}");
-        let staging = snapshots.join(format!(".{name}.partial"));
+        let staging = snapshots.join(format!(".{name}.partial-{}", std::process::id()));
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
         }
@@ -95,6 +95,13 @@ impl Store {
         }
         sync_dir(&staging);
         let snapshot = snapshots.join(&name);
+        if snapshot.exists() {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(Error::Store {
+                path: snapshot,
+                message: "another faultline process wrote this store at the same time; run the command again".into(),
+            });
+        }
         fs::rename(&staging, &snapshot).map_err(|e| Error::io(&snapshot, e))?;
         self.point_current_at(&Path::new("snapshots").join(&name))?;
 
@@ -143,5 +150,48 @@ fn next_snapshot_number(snapshots: &Path) -> Result<u64> {
 fn sync_dir(dir: &Path) {
     if let Ok(handle) = fs::File::open(dir) {
         let _ = handle.sync_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(values: &[i64]) -> DataFrame {
+        DataFrame::new(values.len(), vec![Column::new("n".into(), values.to_vec())]).unwrap()
+    }
+
+    fn numbers(store: &Store, table: &str) -> Vec<i64> {
+        let f = store.read(table).unwrap().unwrap();
+        f.column("n").unwrap().i64().unwrap().iter().map(|v| v.unwrap()).collect()
+    }
+
+    #[test]
+    fn a_write_keeps_untouched_tables_and_replaces_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().join("s"));
+        assert!(store.read("a").unwrap().is_none());
+        store.write(&mut [("a", frame(&[1, 2])), ("b", frame(&[3]))]).unwrap();
+        store.write(&mut [("b", frame(&[4, 5]))]).unwrap();
+        assert_eq!(numbers(&store, "a"), vec![1, 2]);
+        assert_eq!(numbers(&store, "b"), vec![4, 5]);
+        let snapshots: Vec<_> = fs::read_dir(dir.path().join("s/snapshots")).unwrap().collect();
+        assert_eq!(snapshots.len(), 1);
+        assert_eq!(store.current().unwrap(), dir.path().join("s/snapshots/000002"));
+    }
+
+    #[test]
+    fn a_crash_mid_write_leaves_the_previous_snapshot_current() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().join("s"));
+        store.write(&mut [("a", frame(&[1]))]).unwrap();
+        // What a crash after writing half a snapshot leaves behind.
+        let partial = dir.path().join("s/snapshots/.000002.partial-4242");
+        fs::create_dir_all(&partial).unwrap();
+        fs::write(partial.join("a.parquet"), b"PAR1 truncated").unwrap();
+        assert_eq!(numbers(&store, "a"), vec![1]);
+        store.write(&mut [("a", frame(&[7]))]).unwrap();
+        assert_eq!(numbers(&store, "a"), vec![7]);
+        assert!(!partial.exists());
     }
 }
