@@ -99,7 +99,8 @@ impl Store {
             let _ = fs::remove_dir_all(&staging);
             return Err(Error::Store {
                 path: snapshot,
-                message: "another faultline process wrote this store at the same time; run the command again".into(),
+                message: "another faultline process wrote this store at the same time; run the command again"
+                    .into(),
             });
         }
         fs::rename(&staging, &snapshot).map_err(|e| Error::io(&snapshot, e))?;

@@ -1,6 +1,8 @@
 //! The command line, as a specification: each test builds its input (git repositories with
 //! fixed times, a config), runs `faultline`, and asserts exact output.
 
+#[path = "cli/sample_company.rs"]
+mod sample_company;
 mod support;
 
 use serde_json::Value;
@@ -258,7 +260,7 @@ fn provenance_list_json_has_the_documented_fields() {
     assert_eq!(rows[1]["repo"], "r");
     assert_eq!(rows[1]["ai"], true);
     assert_eq!(rows[1]["tools"], serde_json::json!(["claude"]));
-    assert_eq!(rows[1]["models"], serde_json::json!(["Claude Opus 4.1"]));
+    assert_eq!(rows[1]["models"], serde_json::json!(["claude-opus-4.1"]));
     assert_eq!(rows[1]["ai_line_share"], Value::Null);
     assert!(rows[1]["evidence"].as_array().unwrap().len() >= 2);
     assert_eq!(rows[2]["sha"], aider.to_string());
@@ -356,4 +358,111 @@ fn the_root_config_and_the_sample_config_describe_the_same_sources() {
         c.repos.iter().map(|r| (r.name.clone(), r.path.clone())).collect::<Vec<_>>()
     };
     assert_eq!(repos(&a), repos(&b));
+}
+
+/// A copy of the bundled sample company (config and repositories) in a temporary folder, so
+/// tests never write into the project's own store.
+fn sample_workspace() -> Workspace {
+    let ws = Workspace::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    }
+    copy(&root.join("repos"), &ws.path().join("repos"));
+    std::fs::copy(root.join("faultline.toml"), ws.path().join("faultline.toml")).unwrap();
+    ws
+}
+
+#[test]
+fn analyze_on_the_sample_company_summarises_provenance() {
+    let ws = sample_workspace();
+    let out = ws.run(&["analyze", "--format", "json"]);
+    assert!(out.stderr.contains("shop: 417 new commit(s), 0 removed, 417 in store"), "{}", out.stderr);
+    assert!(out.stderr.contains("auth: 163 new commit(s), 0 removed, 163 in store"), "{}", out.stderr);
+    let summary = json(&out);
+    assert_eq!(summary["commits"], 580);
+    assert_eq!(summary["ai_commits"], 125);
+    assert_eq!(summary["human_commits"], 0);
+    assert_eq!(summary["unknown_commits"], 455);
+    let rows: Vec<(String, String, i64, i64, i64)> = summary["by_tool"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["tool"].as_str().unwrap().to_string(),
+                r["model"].as_str().unwrap_or("-").to_string(),
+                r["commits"].as_i64().unwrap(),
+                r["added_lines"].as_i64().unwrap(),
+                r["ai_added_lines"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String, i64, i64, i64)> = [
+        ("devin", "-", 24, 154, 154),
+        ("cursor", "-", 14, 94, 31),
+        ("aider", "-", 13, 129, 84),
+        ("copilot", "-", 13, 190, 136),
+        ("claude", "-", 12, 148, 0),
+        ("codex", "-", 11, 79, 0),
+        ("aider", "claude-sonnet-4", 9, 70, 0),
+        ("amp", "-", 9, 118, 0),
+        ("claude", "claude-sonnet-4.5", 7, 82, 0),
+        ("claude", "claude-opus-4.1", 6, 126, 21),
+        ("gemini", "-", 4, 46, 0),
+        ("claude", "claude-sonnet-4", 2, 35, 0),
+        ("cursor", "claude-4-sonnet", 1, 15, 15),
+    ]
+    .iter()
+    .map(|(t, m, c, a, x)| (t.to_string(), m.to_string(), *c, *a, *x))
+    .collect();
+    assert_eq!(rows, expected);
+
+    // Look-alike people are never flagged; the commit with only a git-ai note is.
+    let list = json(&ws.run(&["provenance", "--list", "--format", "json"]));
+    let lookalikes: Vec<&Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            let author = r["author"].as_str().unwrap();
+            author.starts_with("Claude Dupont") || author.starts_with("Devin Okafor")
+        })
+        .collect();
+    assert_eq!(lookalikes.len(), 56);
+    assert!(lookalikes.iter().all(|r| r["ai"] == false));
+    let note_only = audit(&ws, "0db78a641fd4");
+    assert_eq!(note_only["tools"], serde_json::json!(["cursor"]));
+    assert_eq!(note_only["models"], serde_json::json!(["claude-4-sonnet"]));
+    assert_eq!(note_only["sessions"], serde_json::json!(["99c5bd99-aef7-4f9e-8bce-fe64f851ab48"]));
+    assert_eq!(note_only["ai_added_lines"], 15);
+    assert_eq!(note_only["ai_line_share"], 1.0);
+    assert_eq!(
+        note_only["evidence"],
+        serde_json::json!(["gitai.note matched note:refs/notes/ai \"15 line(s) attributed to cursor\""])
+    );
+}
+
+#[test]
+fn provenance_text_output_escapes_terminal_control_characters() {
+    let ws = Workspace::new();
+    let b = RepoBuilder::init(&ws.path().join("r"), false);
+    let sha = b.commit("main", &[], &[(b"a", Some(b"1\n"))], &alice(T0), "evil \x1b]0;pwned\x07 subject");
+    ws.config(&[("r", "r")]);
+    assert_eq!(ws.run(&["ingest"]).code, 0);
+    let out = ws.run(&["provenance", &sha.to_string()]);
+    assert_eq!(out.code, 0);
+    assert!(!out.stdout.contains('\x1b'));
+    assert!(out.stdout.contains("subject    evil \\u{1b}]0;pwned\\u{7} subject"), "{}", out.stdout);
+    let out = ws.run(&["provenance", "--list"]);
+    assert!(!out.stdout.contains('\x1b') && !out.stdout.contains('\x07'));
 }

@@ -412,6 +412,8 @@ fn trailers(commit: &Commit, findings: &mut Vec<Finding>) {
                 let unknown_is_a_tool = key != "generated-by";
                 if is_no(value) {
                     findings.push(Finding::human("policy.human-attested", source, text));
+                } else if is_yes(value) {
+                    findings.push(Finding::ai(rule, source, text, None, Confidence::Medium));
                 } else if let Some(finding) = declared_tool(&rule, source, text, value, unknown_is_a_tool) {
                     findings.push(finding);
                 }
@@ -599,7 +601,9 @@ fn fold(
         set.into_iter().collect()
     };
     let tools = clean(&mut findings.iter().filter(|f| f.ai).filter_map(|f| f.evidence.tool.as_ref()));
-    let models = clean(&mut findings.iter().filter(|f| f.ai).flat_map(|f| &f.models));
+    let normalized: Vec<String> =
+        findings.iter().filter(|f| f.ai).flat_map(|f| &f.models).map(|m| normalize_model(m)).collect();
+    let models = clean(&mut normalized.iter());
     let sessions = clean(&mut findings.iter().filter(|f| f.ai).flat_map(|f| &f.sessions));
     let mut evidence: Vec<Evidence> = findings.into_iter().map(|f| f.evidence).collect();
     evidence.sort();
@@ -613,6 +617,9 @@ fn fold(
         (Some(added), Some(1.0))
     } else if let Some(exact) = exact {
         let lines: i64 = exact.into_values().map(|r| count_lines(&merge_ranges(r))).sum();
+        // A note or trace may name more lines than the diff added (ranges over moved or
+        // re-attributed lines); the AI's part of a commit cannot exceed what it added.
+        let lines = if added > 0 { lines.min(added) } else { lines };
         let share = (added > 0).then(|| (lines as f64 / added as f64).clamp(0.0, 1.0));
         (Some(lines), share)
     } else {
@@ -631,6 +638,44 @@ fn fold(
         ai_added_lines,
         ai_line_share,
     }
+}
+
+/// One spelling per model, so that `Claude Opus 4.1` (a co-author name),
+/// `claude-opus-4-1-20250805` (an API id) and `anthropic/claude-opus-4.1` (a router's id) group
+/// together as `claude-opus-4.1`: lower case; the provider path dropped; spaces and underscores
+/// as hyphens; a trailing release date dropped; `4-1` style version pairs written `4.1`.
+pub fn normalize_model(model: &str) -> String {
+    let lower = model.trim().to_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    let slug: String = name.chars().map(|c| if c.is_whitespace() || c == '_' { '-' } else { c }).collect();
+    let mut parts: Vec<&str> = slug.split('-').filter(|p| !p.is_empty()).collect();
+    let numeric = |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit());
+    // A date at the end: `20250805`, or `2024-08-06`.
+    if parts.last().is_some_and(|p| p.len() == 8 && numeric(p)) && parts.len() > 1 {
+        parts.pop();
+    } else if parts.len() > 3 {
+        let n = parts.len();
+        if parts[n - 3].len() == 4 && numeric(parts[n - 3]) && numeric(parts[n - 2]) && numeric(parts[n - 1])
+        {
+            parts.truncate(n - 3);
+        }
+    }
+    let mut out: Vec<String> = Vec::with_capacity(parts.len());
+    let mut i = 0;
+    while i < parts.len() {
+        let short = |p: &str| numeric(p) && p.len() <= 2;
+        if i + 1 < parts.len() && short(parts[i]) && short(parts[i + 1]) {
+            out.push(format!("{}.{}", parts[i], parts[i + 1]));
+            i += 2;
+        } else {
+            out.push(parts[i].to_string());
+            i += 1;
+        }
+    }
+    if out.is_empty() {
+        return lower;
+    }
+    out.join("-")
 }
 
 /// Each tool's spellings (as slugs), mapped to faultline's name for it.
@@ -876,7 +921,7 @@ mod tests {
         assert_ai(
             &p,
             &["claude"],
-            &["Claude Opus 4.5"],
+            &["claude-opus-4.5"],
             &[("claude.co-author", "trailer:Co-Authored-By")],
             Confidence::High,
         );
@@ -946,7 +991,7 @@ mod tests {
         assert_ai(
             &p,
             &["claude"],
-            &["Claude Opus 4.1"],
+            &["claude-opus-4.1"],
             &[("claude.co-author", "trailer:Co-Authored-By"), ("claude.footer", "message")],
             Confidence::High,
         );
@@ -1011,10 +1056,7 @@ mod tests {
     #[test]
     fn aider_co_author_names_the_model() {
         for (value, model) in [
-            (
-                "aider (anthropic/claude-sonnet-4-20250514) <aider@aider.chat>",
-                "anthropic/claude-sonnet-4-20250514",
-            ),
+            ("aider (anthropic/claude-sonnet-4-20250514) <aider@aider.chat>", "claude-sonnet-4"),
             ("aider (gpt-4o) <noreply@aider.chat>", "gpt-4o"),
         ] {
             let p = detect(&with_trailers(&[("Co-authored-by", value)]));
@@ -1349,6 +1391,8 @@ mod tests {
         assert_eq!((p.ai_added_lines, p.ai_line_share), (None, None));
         let p = detect(&with_trailers(&[("Ai-assisted", "yes")]));
         assert_ai(&p, &[], &[], &[("policy.ai-assisted", "trailer:Ai-assisted")], Confidence::Medium);
+        let p = detect(&with_trailers(&[("Assisted-by", "yes")]));
+        assert_ai(&p, &[], &[], &[("policy.assisted-by", "trailer:Assisted-by")], Confidence::Medium);
         for value in ["false", "no", "None"] {
             let p = detect(&with_trailers(&[("ai-generated", value)]));
             assert!(!p.ai);
@@ -1412,7 +1456,7 @@ mod tests {
         assert_ai(
             &p,
             &["claude"],
-            &["Claude Sonnet 4.5"],
+            &["claude-sonnet-4.5"],
             &[
                 ("claude.co-author", "trailer:CO-AUTHORED-BY"),
                 ("claude.co-author", "trailer:Co-authored-by"),
@@ -1445,7 +1489,7 @@ mod tests {
     fn git_ai_note_gives_exact_lines() {
         let note = parse_note(MULTI).unwrap();
         let p = Detector::new(&[]).unwrap().detect(&adding(1204), Some(&note), &[]);
-        assert_ai(&p, &["claude"], &["claude-opus-4-6"], &[("gitai.note", NOTE_SOURCE)], Confidence::High);
+        assert_ai(&p, &["claude"], &["claude-opus-4.6"], &[("gitai.note", NOTE_SOURCE)], Confidence::High);
         assert_eq!(p.sessions, vec!["6581f90a-0171-4534-b30b-ad5952501a1a"]);
         assert_eq!(p.evidence[0].text, "602 line(s) attributed to claude");
         assert_eq!((p.ai_added_lines, p.ai_line_share), (Some(602), Some(0.5)));
@@ -1456,7 +1500,7 @@ mod tests {
         let note = parse_note(CURSOR_NOTE).unwrap();
         let p = Detector::new(&[]).unwrap().detect(&adding(41), Some(&note), &[]);
         assert_ai(&p, &["cursor"], &["gpt-5.1"], &[("gitai.note", NOTE_SOURCE)], Confidence::High);
-        assert_eq!((p.ai_added_lines, p.ai_line_share), (Some(82), Some(1.0)));
+        assert_eq!((p.ai_added_lines, p.ai_line_share), (Some(41), Some(1.0)));
         let mut merge = adding(0);
         merge.files.clear();
         let p = Detector::new(&[]).unwrap().detect(&merge, Some(&note), &[]);
@@ -1502,6 +1546,25 @@ mod tests {
         assert_eq!((p.ai_added_lines, p.ai_line_share), (Some(0), Some(1.0)));
     }
 
+    #[test]
+    fn model_spellings_group_together() {
+        for (given, expected) in [
+            ("Claude Opus 4.1", "claude-opus-4.1"),
+            ("claude-opus-4-1-20250805", "claude-opus-4.1"),
+            ("anthropic/claude-opus-4.1", "claude-opus-4.1"),
+            ("openrouter/anthropic/claude-sonnet-4", "claude-sonnet-4"),
+            ("Claude Sonnet 4", "claude-sonnet-4"),
+            ("claude-3-5-sonnet-20241022", "claude-3.5-sonnet"),
+            ("gpt-5.1", "gpt-5.1"),
+            ("gpt-4o-2024-08-06", "gpt-4o"),
+            ("o4-mini", "o4-mini"),
+            ("qwen3-coder-480b", "qwen3-coder-480b"),
+            ("claude-opus-4-6", "claude-opus-4.6"),
+        ] {
+            assert_eq!(normalize_model(given), expected, "{given}");
+        }
+    }
+
     // ---- Agent Trace ----
 
     fn trace(files: &str) -> TraceRecord {
@@ -1520,7 +1583,7 @@ mod tests {
         assert_ai(
             &p,
             &["cursor"],
-            &["anthropic/claude-opus-4-5"],
+            &["claude-opus-4.5"],
             &[("agent-trace.record", TRACE_SOURCE)],
             Confidence::High,
         );
@@ -1657,7 +1720,7 @@ mod tests {
         ]);
         let p = detect(&c);
         assert_eq!(p.tools, vec!["claude", "codex"]);
-        assert_eq!(p.models, vec!["Claude Opus 4.5", "Claude Sonnet 4.5"]);
+        assert_eq!(p.models, vec!["claude-opus-4.5", "claude-sonnet-4.5"]);
         assert_eq!(p.evidence.len(), 3);
         let mut sorted = p.evidence.clone();
         sorted.sort();
