@@ -294,7 +294,185 @@ fn raw_parents(header: &[u8]) -> Vec<String> {
 }
 
 /// Per-file changes between `old` (none for a root commit) and `new`, renames detected.
+///
+/// Most commits only modify files. For those, the trees are compared directly, descending only
+/// into subtrees whose ids differ, and each changed blob pair is diffed on its own; added and
+/// deleted files are counted without a diff. A commit that adds and deletes files may hold
+/// renames, and one that touches a symlink or submodule needs git's type rules: those go
+/// through libgit2's full tree diff with rename detection.
 fn diff_files(
+    repo: &Repository,
+    old: Option<&git2::Tree<'_>>,
+    new: &git2::Tree<'_>,
+    oid: Oid,
+    unreadable: &mut Vec<String>,
+) -> std::result::Result<Vec<FileChange>, git2::Error> {
+    let mut changes = Vec::new();
+    let simple = tree_changes(repo, old, Some(new), &mut Vec::new(), &mut changes)?;
+    let adds = changes.iter().any(|c| c.old.is_none());
+    let deletes = changes.iter().any(|c| c.new.is_none());
+    if !simple || (adds && deletes) {
+        return full_diff(repo, old, new, oid, unreadable);
+    }
+    let mut files = Vec::with_capacity(changes.len());
+    for change in changes {
+        let path = String::from_utf8_lossy(&change.path).into_owned();
+        let blob = |id: Option<Oid>| id.map(|id| repo.find_blob(id)).transpose();
+        let counted = match (blob(change.old), blob(change.new)) {
+            (Ok(None), Ok(Some(new))) => Ok((ChangeKind::Added, count_blob(new.content()).map(|n| (n, 0)))),
+            (Ok(Some(old)), Ok(None)) => Ok((ChangeKind::Deleted, count_blob(old.content()).map(|n| (0, n)))),
+            (Ok(Some(old)), Ok(Some(new))) => {
+                let mut options = DiffOptions::new();
+                options.context_lines(0);
+                let name = Path::new(std::str::from_utf8(&change.path).unwrap_or("file"));
+                git2::Patch::from_blobs(&old, Some(name), &new, Some(name), Some(&mut options)).and_then(
+                    |patch| {
+                        if patch.delta().flags().is_binary() {
+                            Ok((ChangeKind::Modified, None))
+                        } else {
+                            let (_, a, d) = patch.line_stats()?;
+                            Ok((ChangeKind::Modified, Some((a as i64, d as i64))))
+                        }
+                    },
+                )
+            }
+            (Err(e), _) | (_, Err(e)) => Err(e),
+            (Ok(None), Ok(None)) => continue,
+        };
+        let (kind, counts, binary) = match counted {
+            Ok((kind, Some((a, d)))) => (kind, Some((a, d)), false),
+            Ok((kind, None)) => (kind, None, true),
+            Err(_) => {
+                unreadable.push(format!("{oid}:{path}"));
+                let kind = match (change.old, change.new) {
+                    (None, _) => ChangeKind::Added,
+                    (_, None) => ChangeKind::Deleted,
+                    _ => ChangeKind::Modified,
+                };
+                (kind, None, false)
+            }
+        };
+        files.push(FileChange {
+            path,
+            old_path: None,
+            kind,
+            added: counts.map(|c| c.0),
+            deleted: counts.map(|c| c.1),
+            binary,
+        });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// Lines in a blob as git counts them, or `None` when git would call it binary (a NUL byte in
+/// the first 8,000 bytes).
+fn count_blob(content: &[u8]) -> Option<i64> {
+    if content[..content.len().min(8000)].contains(&0) {
+        return None;
+    }
+    let newlines = content.iter().filter(|&&b| b == b'\n').count() as i64;
+    Some(newlines + i64::from(content.last().is_some_and(|&b| b != b'\n')))
+}
+
+/// One changed blob: its path and the ids on each side (`None`: absent on that side).
+struct BlobChange {
+    path: Vec<u8>,
+    old: Option<Oid>,
+    new: Option<Oid>,
+}
+
+const MODE_TREE: i32 = 0o040000;
+const MODE_LINK: i32 = 0o120000;
+const MODE_COMMIT: i32 = 0o160000;
+
+/// Collect the blobs that differ between two trees, descending only into subtrees whose ids
+/// differ. Returns `false` when a change is not a plain file edit (a symlink or submodule
+/// involved, or a mode change), which the caller hands to libgit2's full diff.
+fn tree_changes(
+    repo: &Repository,
+    old: Option<&git2::Tree<'_>>,
+    new: Option<&git2::Tree<'_>>,
+    prefix: &mut Vec<u8>,
+    out: &mut Vec<BlobChange>,
+) -> std::result::Result<bool, git2::Error> {
+    let entries = |tree: Option<&git2::Tree<'_>>| -> Vec<(Vec<u8>, Oid, i32)> {
+        tree.map(|t| t.iter().map(|e| (e.name_bytes().to_vec(), e.id(), e.filemode())).collect())
+            .unwrap_or_default()
+    };
+    let (old_entries, new_entries) = (entries(old), entries(new));
+    // Git sorts tree entries by name, a subtree's name as if it ended in '/'.
+    let key = |e: &(Vec<u8>, Oid, i32)| {
+        let mut k = e.0.clone();
+        if e.2 == MODE_TREE {
+            k.push(b'/');
+        }
+        k
+    };
+    let (mut i, mut j) = (0, 0);
+    while i < old_entries.len() || j < new_entries.len() {
+        let order = match (old_entries.get(i), new_entries.get(j)) {
+            (Some(a), Some(b)) => a.0.cmp(&b.0).then_with(|| key(a).cmp(&key(b))),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        let (a, b) = match order {
+            std::cmp::Ordering::Equal => {
+                i += 1;
+                j += 1;
+                (Some(&old_entries[i - 1]), Some(&new_entries[j - 1]))
+            }
+            std::cmp::Ordering::Less => {
+                i += 1;
+                (Some(&old_entries[i - 1]), None)
+            }
+            std::cmp::Ordering::Greater => {
+                j += 1;
+                (None, Some(&new_entries[j - 1]))
+            }
+        };
+        if let (Some(a), Some(b)) = (a, b) {
+            if a.1 == b.1 && a.2 == b.2 {
+                continue;
+            }
+        }
+        let name = a.or(b).map(|e| e.0.clone()).unwrap_or_default();
+        let mode = |e: Option<&(Vec<u8>, Oid, i32)>| e.map(|e| e.2);
+        for m in [mode(a), mode(b)].into_iter().flatten() {
+            if m == MODE_LINK || m == MODE_COMMIT {
+                return Ok(false);
+            }
+        }
+        let is_tree = |e: Option<&(Vec<u8>, Oid, i32)>| e.is_some_and(|e| e.2 == MODE_TREE);
+        let len = prefix.len();
+        prefix.extend_from_slice(&name);
+        let simple = if is_tree(a) || is_tree(b) {
+            if (a.is_some() && !is_tree(a)) || (b.is_some() && !is_tree(b)) {
+                // A file became a folder or the reverse.
+                false
+            } else {
+                prefix.push(b'/');
+                let old_tree = a.map(|e| repo.find_tree(e.1)).transpose()?;
+                let new_tree = b.map(|e| repo.find_tree(e.1)).transpose()?;
+                tree_changes(repo, old_tree.as_ref(), new_tree.as_ref(), prefix, out)?
+            }
+        } else if a.is_some() && b.is_some() && mode(a) != mode(b) {
+            // An executable bit flipped: libgit2 reports it as git does.
+            false
+        } else {
+            out.push(BlobChange { path: prefix.clone(), old: a.map(|e| e.1), new: b.map(|e| e.1) });
+            true
+        };
+        prefix.truncate(len);
+        if !simple {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// libgit2's tree diff with rename detection, for commits the direct comparison cannot handle.
+fn full_diff(
     repo: &Repository,
     old: Option<&git2::Tree<'_>>,
     new: &git2::Tree<'_>,
