@@ -286,8 +286,11 @@ impl Ledger {
                 )))
             }
             many => {
-                let names: Vec<String> =
-                    many.iter().take(5).map(|c| format!("{}:{}", c.repo, c.sha.get(..12).unwrap_or(&c.sha))).collect();
+                let names: Vec<String> = many
+                    .iter()
+                    .take(5)
+                    .map(|c| format!("{}:{}", c.repo, c.sha.get(..12).unwrap_or(&c.sha)))
+                    .collect();
                 return Err(Error::Usage(format!(
                     "commit id {prefix} is ambiguous ({} matches: {}); give more digits or --repo",
                     many.len(),
