@@ -466,3 +466,39 @@ fn provenance_text_output_escapes_terminal_control_characters() {
     let out = ws.run(&["provenance", "--list"]);
     assert!(!out.stdout.contains('\x1b') && !out.stdout.contains('\x07'));
 }
+
+#[test]
+fn a_missing_blob_loses_its_line_counts_not_the_ingest() {
+    let ws = Workspace::new();
+    let b = RepoBuilder::init(&ws.path().join("r"), true);
+    let c1 = b.commit(
+        "main",
+        &[],
+        &[(b"keep.txt", Some(b"a\n")), (b"big.bin", Some(b"one\ntwo\n"))],
+        &alice(T0),
+        "one",
+    );
+    let c2 = b.commit("main", &[c1], &[(b"keep.txt", Some(b"a\nb\n"))], &alice(T0 + 60), "two");
+    // What a public snapshot without its large blobs looks like.
+    let blob = b.repo.find_commit(c1).unwrap().tree().unwrap().get_name("big.bin").unwrap().id().to_string();
+    std::fs::remove_file(b.path.join("objects").join(&blob[..2]).join(&blob[2..])).unwrap();
+    ws.config(&[("r", "r")]);
+    let out = ws.run(&["ingest"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "r: 1 file version(s) could not be read (missing objects); their line counts are unknown, e.g. {c1}:big.bin"
+        )),
+        "{}",
+        out.stderr
+    );
+    let trail = audit(&ws, &c1.to_string());
+    assert_eq!(
+        trail["files"],
+        serde_json::json!([
+            {"path": "big.bin", "old_path": null, "status": "added", "added_lines": null, "deleted_lines": null, "is_binary": false},
+            {"path": "keep.txt", "old_path": null, "status": "added", "added_lines": 1, "deleted_lines": 0, "is_binary": false}
+        ])
+    );
+    assert_eq!(audit(&ws, &c2.to_string())["added_lines"], 1);
+}

@@ -258,11 +258,22 @@ fn read_commit(
     let files = if parents.len() > 1 || shallow_boundary {
         Vec::new()
     } else {
-        let parent_tree = match commit.parent_count() {
-            0 => None,
-            _ => Some(commit.parent(0)?.tree()?),
-        };
-        diff_files(repo, parent_tree.as_ref(), &commit.tree()?, oid, &mut unreadable)?
+        // A missing tree (a partial or damaged clone) loses this commit's file list, not the
+        // ingest: the commit is kept and reported as unreadable.
+        let diffed = (|| {
+            let parent_tree = match commit.parent_count() {
+                0 => None,
+                _ => Some(commit.parent(0)?.tree()?),
+            };
+            diff_files(repo, parent_tree.as_ref(), &commit.tree()?, oid, &mut unreadable)
+        })();
+        match diffed {
+            Ok(files) => files,
+            Err(e) => {
+                unreadable.push(format!("{oid}: {}", e.message()));
+                Vec::new()
+            }
+        }
     };
 
     Ok((
