@@ -502,3 +502,90 @@ fn a_missing_blob_loses_its_line_counts_not_the_ingest() {
     );
     assert_eq!(audit(&ws, &c2.to_string())["added_lines"], 1);
 }
+
+#[test]
+fn agent_trace_records_at_head_give_exact_ai_lines() {
+    let ws = Workspace::new();
+    let b = RepoBuilder::init(&ws.path().join("r"), false);
+    let root = b.commit("main", &[], &[(b"a.ts", Some(b"1\n"))], &alice(T0), "root");
+    let traced = b.commit(
+        "main",
+        &[root],
+        &[(b"src/app.ts", Some(b"a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n"))],
+        &alice(T0 + 60),
+        "Add app",
+    );
+    let record = format!(
+        r#"{{"version":"0.1.0","id":"0b1e7a34-0000-4000-8000-000000000001","timestamp":"2026-06-01T09:01:00Z","vcs":{{"type":"git","revision":"{traced}"}},"tool":{{"name":"cursor","version":"2.1"}},"files":[{{"path":"src/app.ts","conversations":[{{"url":"https://cursor.com/c/abc","contributor":{{"type":"ai","model_id":"anthropic/claude-sonnet-4-5"}},"ranges":[{{"start_line":1,"end_line":4}}]}}]}}]}}"#
+    );
+    let record = format!("{record}\n");
+    b.commit(
+        "main",
+        &[traced],
+        &[(b".agent-trace/traces.jsonl", Some(record.as_bytes()))],
+        &alice(T0 + 120),
+        "Record trace",
+    );
+    ws.config(&[("r", "r")]);
+    assert_eq!(ws.run(&["ingest"]).code, 0);
+    let trail = audit(&ws, &traced.to_string());
+    assert_eq!(trail["ai"], true);
+    assert_eq!(trail["tools"], serde_json::json!(["cursor"]));
+    assert_eq!(trail["models"], serde_json::json!(["claude-sonnet-4.5"]));
+    assert_eq!(trail["sessions"], serde_json::json!(["https://cursor.com/c/abc"]));
+    assert_eq!(trail["ai_added_lines"], 4);
+    assert_eq!(trail["ai_line_share"], 0.4);
+}
+
+#[test]
+fn user_rules_from_the_config_flag_commits_and_take_effect_without_reingesting_history() {
+    let ws = Workspace::new();
+    let b = RepoBuilder::init(&ws.path().join("r"), false);
+    let bot = b.commit(
+        "main",
+        &[],
+        &[(b"gen.go", Some(b"package gen\n"))],
+        &RepoBuilder::sig("acme-codegen[bot]", "codegen@acme.example", T0, 0),
+        "Regenerate clients\n\nX-Codegen-Model: acme-coder-2\n",
+    );
+    ws.config(&[("r", "r")]);
+    assert_eq!(ws.run(&["ingest"]).code, 0);
+    assert_eq!(audit(&ws, &bot.to_string())["ai"], false);
+
+    let mut config = std::fs::read_to_string(ws.path().join("faultline.toml")).unwrap();
+    config.push_str(
+        "[[provenance.rules]]\nname = \"acme-codegen\"\nfield = \"author\"\npattern = \"^acme-codegen\\\\[bot\\\\]\"\ntool = \"Acme-Codegen\"\nconfidence = \"high\"\n\n[[provenance.rules]]\nname = \"acme-model\"\nfield = \"trailer\"\nkey = \"x-codegen-model\"\npattern = \"(?P<model>acme-[a-z0-9-]+)\"\ntool = \"acme-codegen\"\n",
+    );
+    ws.write("faultline.toml", &config);
+    let out = ws.run(&["ingest"]);
+    assert!(out.stderr.contains("r: 0 new commit(s), 0 removed, 1 in store"), "{}", out.stderr);
+    let trail = audit(&ws, &bot.to_string());
+    assert_eq!(trail["ai"], true);
+    assert_eq!(trail["tools"], serde_json::json!(["acme-codegen"]));
+    assert_eq!(trail["models"], serde_json::json!(["acme-coder-2"]));
+    assert_eq!(trail["confidence"], "high");
+    assert_eq!(trail["ai_line_share"], 1.0);
+    let rules: Vec<&str> =
+        trail["evidence_detail"].as_array().unwrap().iter().map(|e| e["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, vec!["user.acme-codegen", "user.acme-model"]);
+}
+
+#[test]
+fn config_paths_resolve_against_the_config_file_not_the_working_folder() {
+    let ws = Workspace::new();
+    std::fs::create_dir_all(ws.path().join("company/repos")).unwrap();
+    let b = RepoBuilder::init(&ws.path().join("company/repos/r"), false);
+    b.commit("main", &[], &[(b"a", Some(b"1\n"))], &alice(T0), "one");
+    ws.write(
+        "company/faultline.toml",
+        "store = \"data/store\"\n[[repos]]\nname = \"r\"\npath = \"repos/r\"\n",
+    );
+    let elsewhere = tempfile::tempdir().unwrap();
+    let config = ws.path().join("company/faultline.toml");
+    let out = support::run_in(elsewhere.path(), &["ingest", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(ws.path().join("company/data/store/current/commits.parquet").is_file());
+    let out = support::run_in(elsewhere.path(), &["provenance"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("faultline.toml: cannot read the configuration"), "{}", out.stderr);
+}
