@@ -162,7 +162,7 @@ impl Progress for Bars {
     fn start(&self, repo: &str, total: u64) {
         let bar = self.multi.add(ProgressBar::new(total));
         bar.set_style(
-            ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} commits {per_sec}")
+            ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} commits, {eta} left")
                 .expect("the template is valid")
                 .progress_chars("=> "),
         );
