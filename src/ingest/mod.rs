@@ -82,7 +82,7 @@ pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) 
     }
 
     let empty = git::Known::default();
-    let histories: Vec<git::RepoHistory> = config
+    let mut histories: Vec<git::RepoHistory> = config
         .repos
         .par_iter()
         .map(|source| {
@@ -92,17 +92,18 @@ pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) 
         .collect::<Result<_>>()?;
 
     let mut warnings = Vec::new();
-    let vanished: HashSet<(&str, &str)> = histories
+    let vanished: HashSet<(String, String)> = histories
         .iter()
-        .flat_map(|h| h.vanished.iter().map(move |s| (h.repo.as_str(), s.as_str())))
+        .flat_map(|h| h.vanished.iter().map(|s| (h.repo.clone(), s.clone())))
         .collect();
     let mut commits: Vec<Commit> = stored
         .into_iter()
         .filter(|c| configured.contains(c.repo.as_str()))
-        .filter(|c| !vanished.contains(&(c.repo.as_str(), c.sha.as_str())))
+        .filter(|c| !vanished.contains(&(c.repo.clone(), c.sha.clone())))
         .collect();
     let mut repos = Vec::new();
-    for history in &histories {
+    let mut new_counts = Vec::with_capacity(histories.len());
+    for history in &mut histories {
         if !history.vanished.is_empty() {
             warnings.push(format!(
                 "{}: history was rewritten (force-push or deleted branch): {} stored commit(s) are no longer reachable and were removed, e.g. {}",
@@ -127,12 +128,14 @@ pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) 
                 history.unreadable[0]
             ));
         }
-        commits.extend(history.new_commits.iter().cloned());
+        // Moved, not copied: on a large history the commits are most of the memory.
+        new_counts.push(history.new_commits.len());
+        commits.append(&mut history.new_commits);
     }
-    for history in &histories {
+    for (history, new_commits) in histories.iter().zip(new_counts) {
         repos.push(RepoReport {
             repo: history.repo.clone(),
-            new_commits: history.new_commits.len(),
+            new_commits,
             vanished: history.vanished.len(),
             total_commits: commits.iter().filter(|c| c.repo == history.repo).count(),
             full_walk: history.full_walk,
