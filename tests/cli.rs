@@ -589,3 +589,25 @@ fn config_paths_resolve_against_the_config_file_not_the_working_folder() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("faultline.toml: cannot read the configuration"), "{}", out.stderr);
 }
+
+#[test]
+fn a_closed_output_pipe_exits_quietly_with_success() {
+    let ws = sample_workspace();
+    assert_eq!(ws.run(&["ingest"]).code, 0);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(["provenance", "--list", "--format", "json"])
+        .current_dir(ws.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read a little, then hang up, as `| head -c 100` does; the listing is far longer than a
+    // pipe's buffer, so faultline is still writing.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 100];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}

@@ -92,10 +92,8 @@ pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) 
         .collect::<Result<_>>()?;
 
     let mut warnings = Vec::new();
-    let vanished: HashSet<(String, String)> = histories
-        .iter()
-        .flat_map(|h| h.vanished.iter().map(|s| (h.repo.clone(), s.clone())))
-        .collect();
+    let vanished: HashSet<(String, String)> =
+        histories.iter().flat_map(|h| h.vanished.iter().map(|s| (h.repo.clone(), s.clone()))).collect();
     let mut commits: Vec<Commit> = stored
         .into_iter()
         .filter(|c| configured.contains(c.repo.as_str()))
