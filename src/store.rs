@@ -59,61 +59,28 @@ impl Store {
     }
 
     /// Write a new snapshot holding `tables` and every other table of the current snapshot,
-    /// then make it current. Older snapshots are removed afterwards.
+    /// then make it current.
     pub fn write(&self, tables: &mut [(&str, DataFrame)]) -> Result<()> {
+        let mut snapshot = self.begin()?;
+        for (table, frame) in tables.iter_mut() {
+            snapshot.put(table, frame)?;
+        }
+        snapshot.commit()
+    }
+
+    /// Start a new snapshot. Tables are written into it one at a time with
+    /// [`Snapshot::put`] (so a caller can drop each frame once written), and it becomes current
+    /// only at [`Snapshot::commit`]; dropped before that, it leaves no trace.
+    pub fn begin(&self) -> Result<Snapshot<'_>> {
         let snapshots = self.root.join("snapshots");
         fs::create_dir_all(&snapshots).map_err(|e| Error::io(&snapshots, e))?;
-        let previous = self.current();
-        let number = next_snapshot_number(&snapshots)?;
-        let name = format!("{number:06}");
+        let name = format!("{:06}", next_snapshot_number(&snapshots)?);
         let staging = snapshots.join(format!(".{name}.partial-{}", std::process::id()));
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
         }
         fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
-
-        for (table, frame) in tables.iter_mut() {
-            let path = staging.join(format!("{table}.parquet"));
-            let mut file = fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
-            ParquetWriter::new(&mut file)
-                .with_statistics(StatisticsOptions::full())
-                .finish(frame)
-                .map_err(|e| Error::Store { path: path.clone(), message: e.to_string() })?;
-            file.sync_all().map_err(|e| Error::io(&path, e))?;
-        }
-        if let Some(previous) = &previous {
-            let entries = fs::read_dir(previous).map_err(|e| Error::io(previous, e))?;
-            for entry in entries {
-                let entry = entry.map_err(|e| Error::io(previous, e))?;
-                let target = staging.join(entry.file_name());
-                if !target.exists() {
-                    fs::hard_link(entry.path(), &target)
-                        .or_else(|_| fs::copy(entry.path(), &target).map(|_| ()))
-                        .map_err(|e| Error::io(&target, e))?;
-                }
-            }
-        }
-        sync_dir(&staging);
-        let snapshot = snapshots.join(&name);
-        if snapshot.exists() {
-            let _ = fs::remove_dir_all(&staging);
-            return Err(Error::Store {
-                path: snapshot,
-                message: "another faultline process wrote this store at the same time; run the command again"
-                    .into(),
-            });
-        }
-        fs::rename(&staging, &snapshot).map_err(|e| Error::io(&snapshot, e))?;
-        self.point_current_at(&Path::new("snapshots").join(&name))?;
-
-        // The new snapshot is current; what came before is no longer needed.
-        for entry in fs::read_dir(&snapshots).map_err(|e| Error::io(&snapshots, e))? {
-            let entry = entry.map_err(|e| Error::io(&snapshots, e))?;
-            if entry.file_name() != name.as_str() {
-                let _ = fs::remove_dir_all(entry.path());
-            }
-        }
-        Ok(())
+        Ok(Snapshot { store: self, snapshots, name, staging, committed: false })
     }
 
     #[cfg(unix)]
@@ -132,6 +99,74 @@ impl Store {
         let link = self.root.join("current");
         let _ = fs::remove_dir_all(&link);
         std::os::windows::fs::symlink_dir(relative, &link).map_err(|e| Error::io(&link, e))
+    }
+}
+
+/// A snapshot being written: invisible to readers until [`Snapshot::commit`].
+pub struct Snapshot<'a> {
+    store: &'a Store,
+    snapshots: PathBuf,
+    name: String,
+    staging: PathBuf,
+    committed: bool,
+}
+
+impl Snapshot<'_> {
+    /// Write `table` into the snapshot.
+    pub fn put(&mut self, table: &str, frame: &mut DataFrame) -> Result<()> {
+        let path = self.staging.join(format!("{table}.parquet"));
+        let mut file = fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+        ParquetWriter::new(&mut file)
+            .with_statistics(StatisticsOptions::full())
+            .finish(frame)
+            .map_err(|e| Error::Store { path: path.clone(), message: e.to_string() })?;
+        file.sync_all().map_err(|e| Error::io(&path, e))
+    }
+
+    /// Carry over the tables this snapshot did not write, make it current, and remove what came
+    /// before it.
+    pub fn commit(mut self) -> Result<()> {
+        if let Some(previous) = self.store.current() {
+            let entries = fs::read_dir(&previous).map_err(|e| Error::io(&previous, e))?;
+            for entry in entries {
+                let entry = entry.map_err(|e| Error::io(&previous, e))?;
+                let target = self.staging.join(entry.file_name());
+                if !target.exists() {
+                    fs::hard_link(entry.path(), &target)
+                        .or_else(|_| fs::copy(entry.path(), &target).map(|_| ()))
+                        .map_err(|e| Error::io(&target, e))?;
+                }
+            }
+        }
+        sync_dir(&self.staging);
+        let snapshot = self.snapshots.join(&self.name);
+        if snapshot.exists() {
+            return Err(Error::Store {
+                path: snapshot,
+                message: "another faultline process wrote this store at the same time; run the command again"
+                    .into(),
+            });
+        }
+        fs::rename(&self.staging, &snapshot).map_err(|e| Error::io(&snapshot, e))?;
+        self.committed = true;
+        self.store.point_current_at(&Path::new("snapshots").join(&self.name))?;
+
+        // The new snapshot is current; what came before is no longer needed.
+        for entry in fs::read_dir(&self.snapshots).map_err(|e| Error::io(&self.snapshots, e))? {
+            let entry = entry.map_err(|e| Error::io(&self.snapshots, e))?;
+            if entry.file_name() != self.name.as_str() {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Snapshot<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.staging);
+        }
     }
 }
 

@@ -149,18 +149,22 @@ pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) 
 
     let heads: BTreeMap<String, Vec<(String, String)>> =
         histories.iter().map(|h| (h.repo.clone(), h.heads.clone())).collect();
-    let mut frames = [
-        (names::COMMITS, tables::commits_frame(&commits)?),
-        (names::COMMIT_FILES, tables::commit_files_frame(&commits)?),
-        (names::PROVENANCE, tables::provenance_frame(&provenance)?),
-        (names::REPO_HEADS, tables::heads_frame(&heads)?),
-    ];
-    store.write(&mut frames)?;
+    let total = commits.len();
+    // One table at a time, each frame dropped once written: on a large history the frames
+    // and the commits are most of the memory.
+    let mut snapshot = store.begin()?;
+    snapshot.put(names::PROVENANCE, &mut tables::provenance_frame(&provenance)?)?;
+    drop(provenance);
+    snapshot.put(names::COMMIT_FILES, &mut tables::commit_files_frame(&commits)?)?;
+    snapshot.put(names::COMMITS, &mut tables::commits_frame(&commits)?)?;
+    drop(commits);
+    snapshot.put(names::REPO_HEADS, &mut tables::heads_frame(&heads)?)?;
+    snapshot.commit()?;
 
     Ok(IngestReport {
         repos,
         dropped_repos: dropped_repos.into_iter().collect(),
-        commits: commits.len(),
+        commits: total,
         ai_commits,
         warnings,
     })
