@@ -664,7 +664,9 @@ pub fn normalize_model(model: &str) -> String {
     let mut i = 0;
     while i < parts.len() {
         let short = |p: &str| numeric(p) && p.len() <= 2;
-        if i + 1 < parts.len() && short(parts[i]) && short(parts[i + 1]) {
+        // `4-1` is a version; `03-25` (a month and day in `exp-03-25`) is not.
+        let major = |p: &str| short(p) && (p.len() == 1 || !p.starts_with('0'));
+        if i + 1 < parts.len() && major(parts[i]) && short(parts[i + 1]) {
             out.push(format!("{}.{}", parts[i], parts[i + 1]));
             i += 2;
         } else {
@@ -1560,6 +1562,7 @@ mod tests {
             ("o4-mini", "o4-mini"),
             ("qwen3-coder-480b", "qwen3-coder-480b"),
             ("claude-opus-4-6", "claude-opus-4.6"),
+            ("gemini-2.5-pro-exp-03-25", "gemini-2.5-pro-exp-03-25"),
         ] {
             assert_eq!(normalize_model(given), expected, "{given}");
         }
