@@ -220,3 +220,177 @@ pub struct Provenance {
     /// `ai_added_lines / added lines`; 1.0 for an AI author; `None` when unknown.
     pub ai_line_share: Option<f64>,
 }
+
+/// How a deploy ended (or that it has not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeployStatus {
+    /// The new version is running.
+    Success,
+    /// The deploy failed.
+    Failure,
+    /// Still running (or the source never said how it ended).
+    InProgress,
+    /// Stopped before it finished.
+    Cancelled,
+}
+
+impl DeployStatus {
+    /// The name stored in `deploys.status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeployStatus::Success => "success",
+            DeployStatus::Failure => "failure",
+            DeployStatus::InProgress => "in_progress",
+            DeployStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Whether a deploy ships a version forward or goes back to an earlier one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeployKind {
+    /// A new version.
+    Deploy,
+    /// Back to an earlier version; `rollback_of` names the deploy it undoes when known.
+    Rollback,
+}
+
+impl DeployKind {
+    /// The name stored in `deploys.kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeployKind::Deploy => "deploy",
+            DeployKind::Rollback => "rollback",
+        }
+    }
+}
+
+/// One deploy of one service to one environment, from any source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deploy {
+    /// Unique within the sources (a source's own id, prefixed where ids could collide).
+    pub id: String,
+    /// Catalog service name.
+    pub service: String,
+    /// Environment (`production`, `staging`, …).
+    pub environment: String,
+    /// Configured repository name, when known.
+    pub repo: Option<String>,
+    /// Full or abbreviated commit id deployed, when known.
+    pub sha: Option<String>,
+    /// When the deploy started.
+    pub started_at: DateTime<Utc>,
+    /// When it finished, if it did.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// How it ended.
+    pub status: DeployStatus,
+    /// Deploy or rollback.
+    pub kind: DeployKind,
+    /// The deploy a rollback undoes.
+    pub rollback_of: Option<String>,
+    /// Who or what started it.
+    pub actor: Option<String>,
+    /// The format it was read from (`canonical`, `github`, `argocd`, …).
+    pub source: String,
+    /// `file:line` or `file:$.json.path` of the record, for messages.
+    pub origin: String,
+}
+
+/// One entry of an incident's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct TimelineEvent {
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// What kind of entry (`update`, `status`, `note`, `alert`, …), lower-case.
+    pub kind: String,
+    /// The text as written (untrusted: escape it when rendering).
+    pub text: String,
+}
+
+/// One incident, from any source.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Incident {
+    /// Unique within the sources.
+    pub id: String,
+    /// Title as written.
+    pub title: String,
+    /// 1 (worst) to 5, when known.
+    pub severity: Option<i32>,
+    /// Catalog services affected, sorted.
+    pub services: Vec<String>,
+    /// When impact began.
+    pub started_at: DateTime<Utc>,
+    /// When it was noticed.
+    pub detected_at: Option<DateTime<Utc>>,
+    /// When impact ended.
+    pub mitigated_at: Option<DateTime<Utc>>,
+    /// When it was closed.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Customers affected, when the source says.
+    pub customers_affected: Option<i64>,
+    /// The timeline, oldest first.
+    pub timeline: Vec<TimelineEvent>,
+    /// The format it was read from.
+    pub source: String,
+    /// `file:line` or `file:$.json.path` of the record.
+    pub origin: String,
+}
+
+/// A record a source held that faultline could not use, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Reject {
+    /// The file.
+    pub file: String,
+    /// `line 12` or a JSON path such as `$.deployments[3]`.
+    pub position: String,
+    /// The field at fault, when one is.
+    pub field: Option<String>,
+    /// What was found and what was expected.
+    pub message: String,
+}
+
+impl std::fmt::Display for Reject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}: ", self.file, self.position)?;
+        if let Some(field) = &self.field {
+            write!(f, "field `{field}`: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// One entry of the service catalog.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Service {
+    /// Catalog name (Backstage `metadata.name`), unique.
+    pub name: String,
+    /// `component`, `resource`, `system` or `api`.
+    pub kind: String,
+    /// The system it belongs to, if any.
+    pub system: Option<String>,
+    /// Owning team, if any.
+    pub owner: Option<String>,
+    /// 1 (most critical) to 5, when known.
+    pub tier: Option<i32>,
+    /// Backstage `spec.lifecycle` (`production`, `experimental`, …).
+    pub lifecycle: Option<String>,
+    /// Configured repository name holding its code, when known.
+    pub repo: Option<String>,
+    /// Folder inside that repository (for monorepos), without a trailing slash; `None` = all.
+    pub path: Option<String>,
+    /// Other names the service goes by (titles, status-page components, PagerDuty services).
+    pub aliases: Vec<String>,
+}
+
+/// `service` depends on `depends_on` (a failure of the latter can surface in the former).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ServiceDep {
+    /// The dependent service.
+    pub service: String,
+    /// The service it depends on.
+    pub depends_on: String,
+    /// How the catalog says so: `depends_on` or `consumes_api`.
+    pub via: String,
+}

@@ -6,6 +6,7 @@ pub mod agent_trace;
 pub mod git;
 pub mod gitai;
 pub mod provenance;
+pub mod source;
 pub mod time;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
