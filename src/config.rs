@@ -5,6 +5,7 @@
 //! with its data. Unknown keys are an error naming the key and its line: a typo must never
 //! silently turn a setting off.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -22,11 +23,11 @@ pub struct Config {
     /// Git repositories to ingest.
     pub repos: Vec<RepoSource>,
     /// Deploy logs.
-    pub deploys: Vec<FileSource>,
+    pub deploys: Vec<DeploySource>,
     /// Incident timelines.
-    pub incidents: Vec<FileSource>,
+    pub incidents: Vec<IncidentSource>,
     /// The service catalog.
-    pub catalog: Option<FileSource>,
+    pub catalog: Option<CatalogSource>,
     /// Provenance settings.
     pub provenance: ProvenanceConfig,
 }
@@ -41,15 +42,66 @@ pub struct RepoSource {
     pub path: PathBuf,
 }
 
-/// One input file and, optionally, its format (otherwise detected from the content).
+/// One deploy log and how to read it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FileSource {
+pub struct DeploySource {
     /// Path to the file.
     pub path: PathBuf,
     /// Format name; `None` means detect from the content.
     #[serde(default)]
     pub format: Option<String>,
+    /// Zone for timestamps written without one (`UTC`, `+02:00`, `Europe/Berlin`); without
+    /// it such timestamps are errors.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Environment or application name → catalog service, for records that do not say.
+    #[serde(default)]
+    pub services: BTreeMap<String, String>,
+    /// GitHub Deployments: a file with the statuses of the deployments, when not inline.
+    #[serde(default)]
+    pub statuses: Option<PathBuf>,
+}
+
+/// One incident export and how to read it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentSource {
+    /// Path to the file.
+    pub path: PathBuf,
+    /// Format name; `None` means detect from the content.
+    #[serde(default)]
+    pub format: Option<String>,
+    /// Zone for timestamps written without one.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Component, PagerDuty service or product name → catalog service.
+    #[serde(default)]
+    pub services: BTreeMap<String, String>,
+    /// The source's severity or priority names → 1 (worst) … 5.
+    #[serde(default)]
+    pub severities: BTreeMap<String, i32>,
+    /// incident.io: faultline's milestone (`started`, `detected`, `mitigated`, `resolved`) →
+    /// the timestamp name this organisation uses.
+    #[serde(default)]
+    pub milestones: BTreeMap<String, String>,
+    /// PagerDuty: a file with the incidents' log entries, when not in the same file.
+    #[serde(default)]
+    pub log_entries: Option<PathBuf>,
+}
+
+/// The service catalog.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogSource {
+    /// Path to the file.
+    pub path: PathBuf,
+    /// Format name; `None` means detect (today: Backstage entity YAML).
+    #[serde(default)]
+    pub format: Option<String>,
+    /// Annotation or label whose value is a service's tier; default `faultline.dev/tier`.
+    #[serde(default)]
+    pub tier_key: Option<String>,
 }
 
 /// `[provenance]`: rules added to the built-in ones.
@@ -112,11 +164,11 @@ struct RawConfig {
     #[serde(default)]
     repos: Vec<RepoSource>,
     #[serde(default)]
-    deploys: Vec<FileSource>,
+    deploys: Vec<DeploySource>,
     #[serde(default)]
-    incidents: Vec<FileSource>,
+    incidents: Vec<IncidentSource>,
     #[serde(default)]
-    catalog: Option<FileSource>,
+    catalog: Option<CatalogSource>,
     #[serde(default)]
     provenance: ProvenanceConfig,
 }
@@ -164,6 +216,17 @@ impl Config {
                 ));
             }
         }
+        let zones = raw.deploys.iter().filter_map(|d| d.time_zone.as_deref());
+        for zone in zones.chain(raw.incidents.iter().filter_map(|i| i.time_zone.as_deref())) {
+            if crate::ingest::time::Zone::parse(zone).is_none() {
+                return Err(at_key(
+                    path,
+                    text,
+                    &format!("\"{zone}\""),
+                    format!("time_zone {zone:?} is not a zone; expected UTC, an offset such as +02:00, or an IANA name such as Europe/Berlin"),
+                ));
+            }
+        }
         for rule in &raw.provenance.rules {
             if let Err(e) = regex::Regex::new(&rule.pattern) {
                 let first = e.to_string().lines().last().unwrap_or_default().trim().to_string();
@@ -188,9 +251,21 @@ impl Config {
             path: path.to_path_buf(),
             store: at(raw.store.as_deref().unwrap_or(Path::new(".faultline"))),
             repos: raw.repos.into_iter().map(|r| RepoSource { path: at(&r.path), ..r }).collect(),
-            deploys: raw.deploys.into_iter().map(|s| FileSource { path: at(&s.path), ..s }).collect(),
-            incidents: raw.incidents.into_iter().map(|s| FileSource { path: at(&s.path), ..s }).collect(),
-            catalog: raw.catalog.map(|s| FileSource { path: at(&s.path), ..s }),
+            deploys: raw
+                .deploys
+                .into_iter()
+                .map(|s| DeploySource { path: at(&s.path), statuses: s.statuses.as_deref().map(at), ..s })
+                .collect(),
+            incidents: raw
+                .incidents
+                .into_iter()
+                .map(|s| IncidentSource {
+                    path: at(&s.path),
+                    log_entries: s.log_entries.as_deref().map(at),
+                    ..s
+                })
+                .collect(),
+            catalog: raw.catalog.map(|s| CatalogSource { path: at(&s.path), ..s }),
             provenance: raw.provenance,
         })
     }
@@ -307,6 +382,20 @@ path = "catalog.yaml"
         let bad = text.replace("^acme-bot", "(unclosed");
         let err = Config::parse(Path::new("c.toml"), &bad).unwrap_err().to_string();
         assert!(err.starts_with("c.toml:4:12: provenance rule \"acme\": invalid pattern"), "{err}");
+    }
+
+    #[test]
+    fn source_options_parse_and_bad_zones_are_positioned() {
+        let text = "[[deploys]]\npath = \"d.json\"\nformat = \"github\"\nstatuses = \"s.json\"\ntime_zone = \"UTC\"\n[deploys.services]\n\"shop-prod\" = \"checkout\"\n[[incidents]]\npath = \"i.csv\"\ntime_zone = \"Europe/Berlin\"\nlog_entries = \"l.json\"\n[incidents.severities]\ncritical = 1\n[incidents.milestones]\nstarted = \"Impact started\"\n";
+        let config = Config::parse(Path::new("/c/faultline.toml"), text).unwrap();
+        assert_eq!(config.deploys[0].statuses, Some(PathBuf::from("/c/s.json")));
+        assert_eq!(config.deploys[0].services["shop-prod"], "checkout");
+        assert_eq!(config.incidents[0].log_entries, Some(PathBuf::from("/c/l.json")));
+        assert_eq!(config.incidents[0].severities["critical"], 1);
+        assert_eq!(config.incidents[0].milestones["started"], "Impact started");
+        let bad = text.replace("Europe/Berlin", "Mars/Olympus");
+        let err = Config::parse(Path::new("c.toml"), &bad).unwrap_err().to_string();
+        assert!(err.starts_with("c.toml:10:13: time_zone \"Mars/Olympus\" is not a zone"), "{err}");
     }
 
     #[test]
