@@ -9,7 +9,10 @@ use chrono::{DateTime, FixedOffset, TimeZone as _};
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::model::{ChangeKind, Commit, Confidence, Evidence, FileChange, Provenance, Signature, Trailer};
+use crate::model::{
+    ChangeKind, Commit, Confidence, Deploy, Evidence, FileChange, Incident, Provenance, Reject, Service,
+    ServiceDep, Signature, Trailer,
+};
 
 /// Table names, as files in the store and as tables in SQL.
 pub mod names {
@@ -21,6 +24,18 @@ pub mod names {
     pub const PROVENANCE: &str = "provenance";
     /// Branch tips of each repository at the last ingest.
     pub const REPO_HEADS: &str = "repo_heads";
+    /// One row per deploy.
+    pub const DEPLOYS: &str = "deploys";
+    /// One row per incident.
+    pub const INCIDENTS: &str = "incidents";
+    /// One row per incident timeline entry.
+    pub const TIMELINE_EVENTS: &str = "timeline_events";
+    /// One row per catalog entity.
+    pub const SERVICES: &str = "services";
+    /// One row per dependency edge.
+    pub const SERVICE_DEPS: &str = "service_deps";
+    /// One row per record a source held that could not be used.
+    pub const REJECTS: &str = "rejects";
 }
 
 fn store_error(table: &str, e: PolarsError) -> Error {
@@ -372,4 +387,153 @@ pub fn provenance_from_frame(frame: &DataFrame) -> Result<Vec<Provenance>> {
         });
     }
     Ok(out)
+}
+
+fn micros_of(at: &chrono::DateTime<chrono::Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+fn utc_exact(name: &str, values: Vec<Option<i64>>) -> Column {
+    Int64Chunked::from_iter_options(name.into(), values.into_iter())
+        .into_datetime(TimeUnit::Microseconds, Some(polars::prelude::TimeZone::UTC))
+        .into_column()
+}
+
+/// The `deploys` table, sorted by `started_at`, `id`.
+pub fn deploys_frame(deploys: &[Deploy]) -> Result<DataFrame> {
+    let mut d: Vec<&Deploy> = deploys.iter().collect();
+    d.sort_by(|a, b| (a.started_at, &a.id).cmp(&(b.started_at, &b.id)));
+    let text = |name: &str, f: &dyn Fn(&Deploy) -> Option<&str>| {
+        Column::new(name.into(), d.iter().map(|x| f(x)).collect::<Vec<Option<&str>>>())
+    };
+    let columns = vec![
+        text("id", &|x| Some(&x.id)),
+        text("service", &|x| Some(&x.service)),
+        text("environment", &|x| Some(&x.environment)),
+        text("repo", &|x| x.repo.as_deref()),
+        text("sha", &|x| x.sha.as_deref()),
+        utc_exact("started_at", d.iter().map(|x| Some(micros_of(&x.started_at))).collect()),
+        Column::new("started_epoch".into(), d.iter().map(|x| x.started_at.timestamp()).collect::<Vec<i64>>()),
+        utc_exact("finished_at", d.iter().map(|x| x.finished_at.as_ref().map(micros_of)).collect()),
+        Column::new(
+            "finished_epoch".into(),
+            d.iter().map(|x| x.finished_at.map(|t| t.timestamp())).collect::<Vec<Option<i64>>>(),
+        ),
+        Column::new(
+            "duration_seconds".into(),
+            d.iter()
+                .map(|x| x.finished_at.map(|f| (f - x.started_at).num_seconds()))
+                .collect::<Vec<Option<i64>>>(),
+        ),
+        text("status", &|x| Some(x.status.as_str())),
+        text("kind", &|x| Some(x.kind.as_str())),
+        text("rollback_of", &|x| x.rollback_of.as_deref()),
+        text("actor", &|x| x.actor.as_deref()),
+        text("source", &|x| Some(&x.source)),
+        text("origin", &|x| Some(&x.origin)),
+    ];
+    DataFrame::new(d.len(), columns).map_err(|e| store_error(names::DEPLOYS, e))
+}
+
+/// The `incidents` table, sorted by `started_at`, `id`.
+pub fn incidents_frame(incidents: &[Incident]) -> Result<DataFrame> {
+    let mut v: Vec<&Incident> = incidents.iter().collect();
+    v.sort_by(|a, b| (a.started_at, &a.id).cmp(&(b.started_at, &b.id)));
+    let time = |name: &str, f: &dyn Fn(&Incident) -> Option<chrono::DateTime<chrono::Utc>>| {
+        utc_exact(name, v.iter().map(|x| f(x).as_ref().map(micros_of)).collect())
+    };
+    let epoch = |name: &str, f: &dyn Fn(&Incident) -> Option<chrono::DateTime<chrono::Utc>>| {
+        Column::new(name.into(), v.iter().map(|x| f(x).map(|t| t.timestamp())).collect::<Vec<Option<i64>>>())
+    };
+    let columns = vec![
+        Column::new("id".into(), v.iter().map(|x| x.id.as_str()).collect::<Vec<_>>()),
+        Column::new("title".into(), v.iter().map(|x| x.title.as_str()).collect::<Vec<_>>()),
+        Column::new("severity".into(), v.iter().map(|x| x.severity).collect::<Vec<Option<i32>>>()),
+        string_lists("services", v.iter().map(|x| x.services.iter().map(String::as_str).collect())),
+        time("started_at", &|x| Some(x.started_at)),
+        epoch("started_epoch", &|x| Some(x.started_at)),
+        time("detected_at", &|x| x.detected_at),
+        epoch("detected_epoch", &|x| x.detected_at),
+        time("mitigated_at", &|x| x.mitigated_at),
+        epoch("mitigated_epoch", &|x| x.mitigated_at),
+        time("resolved_at", &|x| x.resolved_at),
+        epoch("resolved_epoch", &|x| x.resolved_at),
+        Column::new(
+            "impact_seconds".into(),
+            v.iter()
+                .map(|x| x.mitigated_at.or(x.resolved_at).map(|end| (end - x.started_at).num_seconds()))
+                .collect::<Vec<Option<i64>>>(),
+        ),
+        Column::new(
+            "customers_affected".into(),
+            v.iter().map(|x| x.customers_affected).collect::<Vec<Option<i64>>>(),
+        ),
+        Column::new("source".into(), v.iter().map(|x| x.source.as_str()).collect::<Vec<_>>()),
+        Column::new("origin".into(), v.iter().map(|x| x.origin.as_str()).collect::<Vec<_>>()),
+    ];
+    DataFrame::new(v.len(), columns).map_err(|e| store_error(names::INCIDENTS, e))
+}
+
+/// The `timeline_events` table: one row per entry, sorted by incident, time, position.
+pub fn timeline_frame(incidents: &[Incident]) -> Result<DataFrame> {
+    let mut rows: Vec<(&str, i64, &crate::model::TimelineEvent)> = incidents
+        .iter()
+        .flat_map(|i| i.timeline.iter().enumerate().map(move |(n, e)| (i.id.as_str(), n as i64, e)))
+        .collect();
+    rows.sort_by(|a, b| (a.0, a.2.at, a.1).cmp(&(b.0, b.2.at, b.1)));
+    let columns = vec![
+        Column::new("incident_id".into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
+        Column::new("position".into(), rows.iter().map(|r| r.1).collect::<Vec<i64>>()),
+        utc_exact("at", rows.iter().map(|r| Some(micros_of(&r.2.at))).collect()),
+        Column::new("at_epoch".into(), rows.iter().map(|r| r.2.at.timestamp()).collect::<Vec<i64>>()),
+        Column::new("kind".into(), rows.iter().map(|r| r.2.kind.as_str()).collect::<Vec<_>>()),
+        Column::new("text".into(), rows.iter().map(|r| r.2.text.as_str()).collect::<Vec<_>>()),
+    ];
+    DataFrame::new(rows.len(), columns).map_err(|e| store_error(names::TIMELINE_EVENTS, e))
+}
+
+/// The `services` table, sorted by name.
+pub fn services_frame(services: &[Service]) -> Result<DataFrame> {
+    let mut v: Vec<&Service> = services.iter().collect();
+    v.sort();
+    let text = |name: &str, f: &dyn Fn(&Service) -> Option<&str>| {
+        Column::new(name.into(), v.iter().map(|x| f(x)).collect::<Vec<Option<&str>>>())
+    };
+    let columns = vec![
+        text("name", &|x| Some(&x.name)),
+        text("kind", &|x| Some(&x.kind)),
+        text("system", &|x| x.system.as_deref()),
+        text("owner", &|x| x.owner.as_deref()),
+        Column::new("tier".into(), v.iter().map(|x| x.tier).collect::<Vec<Option<i32>>>()),
+        text("lifecycle", &|x| x.lifecycle.as_deref()),
+        text("repo", &|x| x.repo.as_deref()),
+        text("path", &|x| x.path.as_deref()),
+        string_lists("aliases", v.iter().map(|x| x.aliases.iter().map(String::as_str).collect())),
+    ];
+    DataFrame::new(v.len(), columns).map_err(|e| store_error(names::SERVICES, e))
+}
+
+/// The `service_deps` table, sorted.
+pub fn service_deps_frame(deps: &[ServiceDep]) -> Result<DataFrame> {
+    let mut v: Vec<&ServiceDep> = deps.iter().collect();
+    v.sort();
+    let columns = vec![
+        Column::new("service".into(), v.iter().map(|x| x.service.as_str()).collect::<Vec<_>>()),
+        Column::new("depends_on".into(), v.iter().map(|x| x.depends_on.as_str()).collect::<Vec<_>>()),
+        Column::new("via".into(), v.iter().map(|x| x.via.as_str()).collect::<Vec<_>>()),
+    ];
+    DataFrame::new(v.len(), columns).map_err(|e| store_error(names::SERVICE_DEPS, e))
+}
+
+/// The `rejects` table, sorted by file and position.
+pub fn rejects_frame(rejects: &[Reject]) -> Result<DataFrame> {
+    let mut v: Vec<&Reject> = rejects.iter().collect();
+    v.sort();
+    let columns = vec![
+        Column::new("file".into(), v.iter().map(|x| x.file.as_str()).collect::<Vec<_>>()),
+        Column::new("position".into(), v.iter().map(|x| x.position.as_str()).collect::<Vec<_>>()),
+        Column::new("field".into(), v.iter().map(|x| x.field.as_deref()).collect::<Vec<Option<&str>>>()),
+        Column::new("message".into(), v.iter().map(|x| x.message.as_str()).collect::<Vec<_>>()),
+    ];
+    DataFrame::new(v.len(), columns).map_err(|e| store_error(names::REJECTS, e))
 }
