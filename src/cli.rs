@@ -25,7 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Ingest everything, then summarise: the main job, and what a newcomer runs first.
     Analyze(AnalyzeArgs),
-    /// Read the configured git repositories into the store (incremental).
+    /// Read the configured repositories (incrementally), deploy logs, incident exports and the
+    /// service catalog into the store.
     Ingest(IngestArgs),
     /// Who or what wrote the commits: a summary by tool and model, one row per commit, or one
     /// commit's full audit trail.
@@ -41,6 +42,10 @@ pub struct AnalyzeArgs {
     /// Read every repository from scratch instead of incrementally.
     #[arg(long)]
     pub rebuild: bool,
+    /// Keep going past records a deploy, incident or catalog file cannot use; they are stored
+    /// in the `rejects` table and counted.
+    #[arg(long)]
+    pub lenient: bool,
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -52,6 +57,11 @@ pub struct IngestArgs {
     /// Read every repository from scratch instead of incrementally.
     #[arg(long)]
     pub rebuild: bool,
+    /// Keep going past records a deploy, incident or catalog file cannot use; they are stored
+    /// in the `rejects` table and counted. Without it the first such record stops the ingest
+    /// (exit code 2) and the store is left as it was.
+    #[arg(long)]
+    pub lenient: bool,
 }
 
 /// `faultline provenance`.
@@ -88,6 +98,6 @@ pub enum Format {
 impl IngestArgs {
     /// The library's options.
     pub fn options(&self) -> faultline::ingest::IngestOptions {
-        faultline::ingest::IngestOptions { rebuild: self.rebuild }
+        faultline::ingest::IngestOptions { rebuild: self.rebuild, lenient: self.lenient }
     }
 }

@@ -88,6 +88,12 @@ pub struct IncidentSource {
     /// PagerDuty: a file with the incidents' log entries, when not in the same file.
     #[serde(default)]
     pub log_entries: Option<PathBuf>,
+    /// incident.io: a file with the incidents' updates, when not in the same file.
+    #[serde(default)]
+    pub updates: Option<PathBuf>,
+    /// incident.io: the custom fields that list affected services or products.
+    #[serde(default)]
+    pub service_fields: Vec<String>,
 }
 
 /// The service catalog.
@@ -262,6 +268,7 @@ impl Config {
                 .map(|s| IncidentSource {
                     path: at(&s.path),
                     log_entries: s.log_entries.as_deref().map(at),
+                    updates: s.updates.as_deref().map(at),
                     ..s
                 })
                 .collect(),

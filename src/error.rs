@@ -36,6 +36,14 @@ pub enum Error {
         /// What git2 reported, in words.
         message: String,
     },
+    /// A source held a record faultline cannot use, and the ingest was not lenient.
+    #[error("{first}{}", more_rejects(.more))]
+    Rejected {
+        /// The first rejected record: file, position, field and what was expected.
+        first: String,
+        /// How many more were rejected.
+        more: usize,
+    },
     /// A request that does not fit the data: unknown commit, ambiguous prefix, missing store.
     #[error("{0}")]
     Usage(String),
@@ -54,7 +62,7 @@ impl Error {
     /// a failure inside faultline or its environment (exit code 1).
     pub fn is_bad_input(&self) -> bool {
         match self {
-            Error::Parse { .. } | Error::Usage(_) | Error::Git { .. } => true,
+            Error::Parse { .. } | Error::Usage(_) | Error::Git { .. } | Error::Rejected { .. } => true,
             Error::Io { source, .. } => {
                 matches!(source.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied)
             }
@@ -65,6 +73,15 @@ impl Error {
     /// Build an [`Error::Io`] for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error::Io { path: path.into(), source }
+    }
+}
+
+fn more_rejects(more: &usize) -> String {
+    match more {
+        0 => " (nothing was stored; `--lenient` keeps going and stores rejected records in the rejects table)".into(),
+        n => format!(
+            " (and {n} more; nothing was stored; `--lenient` keeps going and stores rejected records in the rejects table)"
+        ),
     }
 }
 

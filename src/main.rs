@@ -51,7 +51,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Analyze(args) => {
-            let report = ingest_with_progress(&config, ingest::IngestOptions { rebuild: args.rebuild })?;
+            let report = ingest_with_progress(
+                &config,
+                ingest::IngestOptions { rebuild: args.rebuild, lenient: args.lenient },
+            )?;
             print_ingest_report(&report);
             let ledger = Ledger::load(&Store::new(&config.store))?;
             let summary = ledger.summary();
@@ -115,6 +118,18 @@ fn print_ingest_report(report: &IngestReport) {
             repo.new_commits,
             repo.vanished,
             repo.total_commits
+        );
+    }
+    if report.deploys + report.incidents + report.services + report.rejects > 0 {
+        eprintln!(
+            "faultline: {} deploy(s), {} incident(s), {} catalog service(s){}",
+            report.deploys,
+            report.incidents,
+            report.services,
+            match report.rejects {
+                0 => String::new(),
+                n => format!("; {n} record(s) rejected (see the rejects table)"),
+            }
         );
     }
 }

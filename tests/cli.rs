@@ -358,6 +358,15 @@ fn the_root_config_and_the_sample_config_describe_the_same_sources() {
         c.repos.iter().map(|r| (r.name.clone(), r.path.clone())).collect::<Vec<_>>()
     };
     assert_eq!(repos(&a), repos(&b));
+    let files = |c: &faultline::config::Config| {
+        let mut v: Vec<_> =
+            c.deploys.iter().map(|d| (d.path.clone(), d.format.clone(), d.services.clone())).collect();
+        v.extend(c.incidents.iter().map(|i| (i.path.clone(), i.format.clone(), i.services.clone())));
+        v
+    };
+    assert_eq!(files(&a), files(&b));
+    assert_eq!(a.incidents[2].log_entries, b.incidents[2].log_entries);
+    assert_eq!(a.catalog.as_ref().map(|c| &c.path), b.catalog.as_ref().map(|c| &c.path));
 }
 
 /// A copy of the bundled sample company (config and repositories) in a temporary folder, so
@@ -377,8 +386,18 @@ fn sample_workspace() -> Workspace {
             }
         }
     }
-    copy(&root.join("repos"), &ws.path().join("repos"));
-    std::fs::copy(root.join("faultline.toml"), ws.path().join("faultline.toml")).unwrap();
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == ".faultline" {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            copy(&entry.path(), &ws.path().join(&name));
+        } else {
+            std::fs::copy(entry.path(), ws.path().join(&name)).unwrap();
+        }
+    }
     ws
 }
 
@@ -388,6 +407,12 @@ fn analyze_on_the_sample_company_summarises_provenance() {
     let out = ws.run(&["analyze", "--format", "json"]);
     assert!(out.stderr.contains("shop: 417 new commit(s), 0 removed, 417 in store"), "{}", out.stderr);
     assert!(out.stderr.contains("auth: 163 new commit(s), 0 removed, 163 in store"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("faultline: 451 deploy(s), 9 incident(s), 16 catalog service(s)\n"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("component `Mobile app` maps to no catalog service"), "{}", out.stderr);
     let summary = json(&out);
     assert_eq!(summary["commits"], 580);
     assert_eq!(summary["ai_commits"], 125);
@@ -610,4 +635,78 @@ fn a_closed_output_pipe_exits_quietly_with_success() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+fn read_table(ws: &Workspace, table: &str) -> polars::prelude::DataFrame {
+    faultline::store::Store::new(ws.path().join(".faultline")).read(table).unwrap().unwrap()
+}
+
+#[test]
+fn a_bad_deploy_record_stops_the_ingest_and_leaves_the_store_as_it_was() {
+    let ws = Workspace::new();
+    let b = RepoBuilder::init(&ws.path().join("r"), false);
+    let sha = b.commit("main", &[], &[(b"a", Some(b"1\n"))], &alice(T0), "one");
+    let good = format!(
+        r#"{{"id":"d1","service":"api","environment":"production","repo":"r","sha":"{sha}","started_at":"2026-06-01T10:00:00Z","finished_at":"2026-06-01T10:05:00Z","status":"success","kind":"deploy","rollback_of":null,"actor":"alice"}}"#
+    );
+    ws.write("deploys.jsonl", &format!("{good}\n"));
+    ws.write(
+        "faultline.toml",
+        "[[repos]]\nname = \"r\"\npath = \"r\"\n[[deploys]]\npath = \"deploys.jsonl\"\n",
+    );
+    let out = ws.run(&["ingest"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("faultline: 1 deploy(s), 0 incident(s), 0 catalog service(s)\n"),
+        "{}",
+        out.stderr
+    );
+    let before = std::fs::read_link(ws.path().join(".faultline/current")).unwrap();
+
+    let bad = good.replace("d1", "d2").replace("\"success\"", "\"succeeded\"");
+    ws.write("deploys.jsonl", &format!("{good}\n{bad}\n"));
+    let out = ws.run(&["ingest"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let line = out.stderr.lines().next().unwrap();
+    assert!(line.contains("deploys.jsonl: line 2"), "{line}");
+    assert!(line.contains("field `status`"), "{line}");
+    assert!(line.contains("nothing was stored; `--lenient` keeps going"), "{line}");
+    assert_eq!(std::fs::read_link(ws.path().join(".faultline/current")).unwrap(), before);
+    assert_eq!(read_table(&ws, "deploys").height(), 1);
+
+    let out = ws.run(&["ingest", "--lenient"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("faultline: 1 deploy(s), 0 incident(s), 0 catalog service(s); 1 record(s) rejected (see the rejects table)"),
+        "{}",
+        out.stderr
+    );
+    let rejects = read_table(&ws, "rejects");
+    assert_eq!(rejects.height(), 1);
+    let field = rejects.column("field").unwrap().str().unwrap().get(0).map(str::to_string);
+    assert_eq!(field.as_deref(), Some("status"));
+    let position = rejects.column("position").unwrap().str().unwrap().get(0).map(str::to_string);
+    assert_eq!(position.as_deref(), Some("line 2"));
+}
+
+#[test]
+fn formats_are_detected_from_the_content_of_real_exports() {
+    let ws = Workspace::new();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    std::fs::copy(
+        fixtures.join("statuspage/githubstatus-00km0kwpz23b.json"),
+        ws.path().join("incidents.json"),
+    )
+    .unwrap();
+    std::fs::copy(fixtures.join("gcp-status/incidents-sample.json"), ws.path().join("gcp.json")).unwrap();
+    ws.write(
+        "faultline.toml",
+        "[[incidents]]\npath = \"incidents.json\"\n[[incidents]]\npath = \"gcp.json\"\n",
+    );
+    let out = ws.run(&["ingest", "--lenient"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let incidents = read_table(&ws, "incidents");
+    let sources: std::collections::BTreeSet<String> =
+        incidents.column("source").unwrap().str().unwrap().iter().map(|s| s.unwrap().to_string()).collect();
+    assert_eq!(sources, ["gcp", "statuspage"].iter().map(|s| s.to_string()).collect());
 }

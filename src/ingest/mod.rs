@@ -1,12 +1,17 @@
-//! Reading the inputs into the store: git history with AI provenance now; deploys, incidents
-//! and the catalog in their own modules as they come. Each input format is one module that
-//! converts its rows into [`crate::model`] records; this module runs them and writes the tables.
+//! Reading the inputs into the store: git history with AI provenance, deploy logs, incident
+//! exports and the service catalog. Each input format is one module that converts its rows
+//! into [`crate::model`] records; this module runs them and writes the tables, all in one
+//! snapshot, so the store never holds a half-read state.
 
 pub mod agent_trace;
+pub mod catalog;
+pub mod deploys;
 pub mod git;
 pub mod gitai;
+pub mod incidents;
 pub mod provenance;
 pub mod source;
+pub mod sources;
 pub mod time;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -49,6 +54,14 @@ pub struct IngestReport {
     pub commits: usize,
     /// Of which AI-provenance.
     pub ai_commits: usize,
+    /// Deploys in the store.
+    pub deploys: usize,
+    /// Incidents in the store.
+    pub incidents: usize,
+    /// Catalog services in the store.
+    pub services: usize,
+    /// Records rejected (stored in the `rejects` table; only with `lenient`).
+    pub rejects: usize,
     /// Things the user should know that did not stop the ingest, one line each.
     pub warnings: Vec<String>,
 }
@@ -58,6 +71,9 @@ pub struct IngestReport {
 pub struct IngestOptions {
     /// Ignore what the store holds and read every repository from scratch.
     pub rebuild: bool,
+    /// Keep going past records a source cannot use, storing them in the `rejects` table;
+    /// otherwise the first one stops the ingest and nothing is stored.
+    pub lenient: bool,
 }
 
 /// Read every configured repository into the store, incrementally, and recompute provenance
@@ -93,7 +109,17 @@ pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) 
         })
         .collect::<Result<_>>()?;
 
+    let remotes: Vec<(String, Option<String>)> =
+        histories.iter().map(|h| (h.repo.clone(), h.remote_url.clone())).collect();
+    let events = sources::read(config, &remotes)?;
+    if !options.lenient {
+        if let Some(first) = events.rejects.first() {
+            return Err(crate::Error::Rejected { first: first.to_string(), more: events.rejects.len() - 1 });
+        }
+    }
+
     let mut warnings = Vec::new();
+    warnings.extend(events.notes.iter().cloned());
     let vanished: HashSet<(String, String)> =
         histories.iter().flat_map(|h| h.vanished.iter().map(|s| (h.repo.clone(), s.clone()))).collect();
     let mut commits: Vec<Commit> = stored
@@ -161,6 +187,12 @@ pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) 
     snapshot.put(names::COMMITS, &mut tables::commits_frame(&commits)?)?;
     drop(commits);
     snapshot.put(names::REPO_HEADS, &mut tables::heads_frame(&heads)?)?;
+    snapshot.put(names::SERVICES, &mut tables::services_frame(&events.services)?)?;
+    snapshot.put(names::SERVICE_DEPS, &mut tables::service_deps_frame(&events.deps)?)?;
+    snapshot.put(names::DEPLOYS, &mut tables::deploys_frame(&events.deploys)?)?;
+    snapshot.put(names::INCIDENTS, &mut tables::incidents_frame(&events.incidents)?)?;
+    snapshot.put(names::TIMELINE_EVENTS, &mut tables::timeline_frame(&events.incidents)?)?;
+    snapshot.put(names::REJECTS, &mut tables::rejects_frame(&events.rejects)?)?;
     snapshot.commit()?;
 
     Ok(IngestReport {
@@ -168,6 +200,10 @@ pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) 
         dropped_repos: dropped_repos.into_iter().collect(),
         commits: total,
         ai_commits,
+        deploys: events.deploys.len(),
+        incidents: events.incidents.len(),
+        services: events.services.len(),
+        rejects: events.rejects.len(),
         warnings,
     })
 }

@@ -1,18 +1,28 @@
-//! The bundled sample company in `sample-data/repos` is exactly what
-//! `tests/support/sample_company.rs` generates: the same references, commits and pack, and it
-//! opens from the plain files a clone of this project contains. After changing the generator,
-//! rewrite the committed copy with
+//! The bundled sample company in `sample-data/` is exactly what `tests/support/sample_company.rs`
+//! generates: the same references, commits and pack in `repos/`, which open from the plain files a
+//! clone of this project contains, and the same catalog, deploy logs and incidents, byte for byte,
+//! tied to that history (every deploy ships a commit of `main` that exists before it; every bad
+//! change reaches production with one deploy and its incident follows). After changing the
+//! generator, rewrite the committed copy with
 //! `cargo test --release --test cli -- --ignored regenerate`
-//! and update the numbers in `sample_company_summary`.
+//! and update the numbers in `sample_company_summary` and `sample_deploys_per_service_and_outcome`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
+use serde_json::Value;
+
+use crate::support::sample_company::events::{self, generate_sample, SampleData};
 use crate::support::sample_company::{generate, Convention, Undo};
 
+fn sample_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data")
+}
+
 fn committed() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data").join("repos")
+    sample_root().join("repos")
 }
 
 /// Copy regular files only, creating their folders: what a fresh clone of the project holds
@@ -70,8 +80,10 @@ fn commit_count(repo: &git2::Repository) -> usize {
 
 #[test]
 fn sample_company_is_reproducible() {
-    let generated = tempfile::tempdir().expect("a temporary folder");
-    let summary = generate(generated.path()).expect("generate the sample company");
+    let root = tempfile::tempdir().expect("a temporary folder");
+    let data = generate_sample(root.path()).expect("generate the sample company");
+    let summary = &data.summary;
+    let generated = root.path().join("repos");
     let clone = tempfile::tempdir().expect("a temporary folder");
     copy_tracked_files(&committed(), clone.path());
 
@@ -99,18 +111,27 @@ fn sample_company_is_reproducible() {
     let packs = |dir: &Path| -> BTreeMap<String, Vec<u8>> {
         files(dir).into_iter().filter(|(name, _)| name.contains("/objects/pack/")).collect()
     };
-    let generated_packs = packs(generated.path());
+    let generated_packs = packs(&generated);
     assert_eq!(generated_packs.len(), 4, "one pack and one index per repository");
     assert!(
         generated_packs == packs(clone.path()),
         "the committed packs differ from the generator's; regenerate"
     );
-    let names: BTreeSet<String> = files(generated.path()).into_keys().collect();
+    let names: BTreeSet<String> = files(&generated).into_keys().collect();
     let committed_names: BTreeSet<String> = files(clone.path()).into_keys().collect();
     assert_eq!(
         names, committed_names,
         "the committed repositories hold other files than the generator writes"
     );
+
+    // The catalog, deploys and incidents are text, kept byte for byte (`.gitattributes` keeps
+    // their line ends as written).
+    for name in events::FILES {
+        let fresh = fs::read(root.path().join(name)).expect("the generator writes every file");
+        let kept = fs::read(sample_root().join(name))
+            .unwrap_or_else(|e| panic!("sample-data/{name}: {e}; regenerate"));
+        assert!(fresh == kept, "sample-data/{name} differs from the generator's; regenerate");
+    }
 }
 
 #[test]
@@ -208,11 +229,537 @@ fn sample_company_summary() {
     );
 }
 
-/// Rewrites `sample-data/repos`. Run it after changing the generator, then commit the result.
+// ---------------------------------------------------------------------------------------------
+// Deploys, incidents and the catalog, read back from the committed files
+// ---------------------------------------------------------------------------------------------
+
+/// The generator's own account (which incident is which, the bad changes), made once per run.
+fn fresh() -> &'static SampleData {
+    static DATA: OnceLock<SampleData> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        generate_sample(dir.path()).expect("generate the sample company")
+    })
+}
+
+fn read(name: &str) -> String {
+    fs::read_to_string(sample_root().join(name)).unwrap_or_else(|e| panic!("sample-data/{name}: {e}"))
+}
+
+fn json_file(name: &str) -> Value {
+    serde_json::from_str(&read(name)).unwrap_or_else(|e| panic!("sample-data/{name}: {e}"))
+}
+
+fn seconds(value: &Value) -> i64 {
+    let text = value.as_str().unwrap_or_else(|| panic!("a timestamp, found {value}"));
+    chrono::DateTime::parse_from_rfc3339(text).unwrap_or_else(|e| panic!("{text}: {e}")).timestamp()
+}
+
+fn text(value: &Value) -> String {
+    value.as_str().unwrap_or_else(|| panic!("a string, found {value}")).to_string()
+}
+
+/// One deploy as a committed file says, in the canonical vocabulary whatever the format.
+#[derive(Debug, Clone)]
+struct Logged {
+    format: &'static str,
+    id: String,
+    service: String,
+    environment: String,
+    repo: String,
+    sha: String,
+    started_at: i64,
+    finished_at: Option<i64>,
+    status: String,
+    kind: String,
+    rollback_of: Option<String>,
+}
+
+fn logged_deploys() -> Vec<Logged> {
+    let columns = [
+        "id",
+        "service",
+        "environment",
+        "repo",
+        "sha",
+        "started_at",
+        "finished_at",
+        "status",
+        "kind",
+        "rollback_of",
+        "actor",
+    ];
+    let mut out = Vec::new();
+    for (n, line) in read(events::SHOP_DEPLOYS).lines().enumerate() {
+        let d: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("line {}: {e}", n + 1));
+        let keys: BTreeSet<&str> = d.as_object().expect("an object").keys().map(String::as_str).collect();
+        assert_eq!(keys, columns.into_iter().collect(), "line {}", n + 1);
+        assert!(line.starts_with("{\"id\":"), "line {}: the columns in their order", n + 1);
+        out.push(Logged {
+            format: "canonical",
+            id: text(&d["id"]),
+            service: text(&d["service"]),
+            environment: text(&d["environment"]),
+            repo: text(&d["repo"]),
+            sha: text(&d["sha"]),
+            started_at: seconds(&d["started_at"]),
+            finished_at: (!d["finished_at"].is_null()).then(|| seconds(&d["finished_at"])),
+            status: text(&d["status"]),
+            kind: text(&d["kind"]),
+            rollback_of: d["rollback_of"].as_str().map(str::to_string),
+        });
+    }
+    for d in json_file(events::AUTH_DEPLOYS).as_array().expect("the REST list is an array") {
+        // Statuses come newest first; the newest one decides.
+        let newest = &d["statuses"][0];
+        let (status, finished) = match newest["state"].as_str() {
+            Some("success") => ("success", Some(seconds(&newest["created_at"]))),
+            Some("failure") => ("failure", Some(seconds(&newest["created_at"]))),
+            _ => ("in_progress", None),
+        };
+        let rollback = text(&d["task"]).contains("rollback");
+        out.push(Logged {
+            format: "github",
+            id: d["id"].as_i64().expect("a numeric id").to_string(),
+            // The June deployments say nothing; the config maps them to auth.
+            service: d["payload"]["service"].as_str().unwrap_or("auth").to_string(),
+            environment: text(&d["environment"]),
+            repo: text(&d["repository_url"]).rsplit('/').next().expect("a URL").to_string(),
+            sha: text(&d["sha"]),
+            started_at: seconds(&d["created_at"]),
+            finished_at: finished,
+            status: status.to_string(),
+            kind: if rollback { "rollback" } else { "deploy" }.to_string(),
+            rollback_of: d["payload"]["rollback_of"].as_i64().map(|id| id.to_string()),
+        });
+    }
+    out
+}
+
+/// One incident as a committed file says.
+#[derive(Debug)]
+struct Told {
+    started_at: i64,
+    detected_at: i64,
+    mitigated_at: Option<i64>,
+    resolved_at: i64,
+    /// Components, PagerDuty service or catalog services, as written.
+    services: Vec<String>,
+    /// Every timeline text, update body or log entry summary.
+    texts: Vec<String>,
+}
+
+/// (format, id in its file) → what the file says.
+fn told_incidents() -> BTreeMap<(&'static str, String), Told> {
+    let mut out = BTreeMap::new();
+    let strings = |v: &Value| -> Vec<String> { v.as_array().expect("an array").iter().map(text).collect() };
+    for line in read(events::CANONICAL_INCIDENTS).lines() {
+        let i: Value = serde_json::from_str(line).expect("a JSON line");
+        out.insert(
+            ("canonical", text(&i["id"])),
+            Told {
+                started_at: seconds(&i["started_at"]),
+                detected_at: seconds(&i["detected_at"]),
+                mitigated_at: Some(seconds(&i["mitigated_at"])),
+                resolved_at: seconds(&i["resolved_at"]),
+                services: strings(&i["services"]),
+                texts: i["timeline"]
+                    .as_array()
+                    .expect("a timeline")
+                    .iter()
+                    .map(|e| text(&e["text"]))
+                    .collect(),
+            },
+        );
+    }
+    let page = json_file(events::STATUSPAGE_INCIDENTS);
+    for i in page["incidents"].as_array().expect("incidents") {
+        let updates = i["incident_updates"].as_array().expect("updates");
+        let shown: Vec<i64> = updates.iter().map(|u| seconds(&u["display_at"])).collect();
+        assert!(shown.windows(2).all(|w| w[0] >= w[1]), "updates newest first");
+        out.insert(
+            ("statuspage", text(&i["id"])),
+            Told {
+                started_at: seconds(&i["started_at"]),
+                detected_at: seconds(&i["created_at"]),
+                mitigated_at: (!i["monitoring_at"].is_null()).then(|| seconds(&i["monitoring_at"])),
+                resolved_at: seconds(&i["resolved_at"]),
+                services: i["components"]
+                    .as_array()
+                    .expect("components")
+                    .iter()
+                    .map(|c| text(&c["name"]))
+                    .collect(),
+                texts: updates.iter().map(|u| text(&u["body"])).collect(),
+            },
+        );
+    }
+    let entries = json_file(events::PAGERDUTY_LOG_ENTRIES);
+    let entries = entries["log_entries"].as_array().expect("log entries");
+    let logged: Vec<i64> = entries.iter().map(|e| seconds(&e["created_at"])).collect();
+    assert!(logged.windows(2).all(|w| w[0] >= w[1]), "log entries newest first");
+    for i in json_file(events::PAGERDUTY_INCIDENTS)["incidents"].as_array().expect("incidents") {
+        let id = text(&i["id"]);
+        out.insert(
+            ("pagerduty", id.clone()),
+            Told {
+                started_at: seconds(&i["created_at"]),
+                detected_at: seconds(&i["created_at"]),
+                mitigated_at: None,
+                resolved_at: seconds(&i["resolved_at"]),
+                services: vec![text(&i["service"]["summary"])],
+                texts: entries
+                    .iter()
+                    .filter(|e| e["incident"]["id"] == id.as_str())
+                    .map(|e| text(&e["summary"]))
+                    .collect(),
+            },
+        );
+    }
+    out
+}
+
+fn open_committed(repo: &str) -> git2::Repository {
+    git2::Repository::open_bare(committed().join(format!("{repo}.git"))).expect("open a committed repository")
+}
+
+/// Whether `tip` is `commit` or has it in its history.
+fn contains(repo: &git2::Repository, tip: &str, commit: &str) -> bool {
+    let (tip, commit) =
+        (git2::Oid::from_str(tip).expect("an id"), git2::Oid::from_str(commit).expect("an id"));
+    tip == commit || repo.graph_descendant_of(tip, commit).expect("compare two commits")
+}
+
 #[test]
-#[ignore = "rewrites sample-data/repos; run with --ignored regenerate"]
+fn sample_deploys_per_service_and_outcome() {
+    let deploys = logged_deploys();
+    let mut counts: BTreeMap<(&str, &str, &str, &str, &str), usize> = BTreeMap::new();
+    for d in &deploys {
+        *counts.entry((d.format, &d.service, &d.environment, &d.status, &d.kind)).or_default() += 1;
+    }
+    let counts: Vec<(&str, &str, &str, &str, &str, usize)> =
+        counts.into_iter().map(|((f, s, e, st, k), n)| (f, s, e, st, k, n)).collect();
+    assert_eq!(
+        counts,
+        vec![
+            ("canonical", "catalog", "production", "failure", "deploy", 1),
+            ("canonical", "catalog", "production", "in_progress", "deploy", 1),
+            ("canonical", "catalog", "production", "success", "deploy", 55),
+            ("canonical", "catalog", "staging", "failure", "deploy", 2),
+            ("canonical", "catalog", "staging", "success", "deploy", 55),
+            ("canonical", "checkout", "production", "cancelled", "deploy", 1),
+            ("canonical", "checkout", "production", "failure", "deploy", 4),
+            ("canonical", "checkout", "production", "success", "deploy", 59),
+            ("canonical", "checkout", "production", "success", "rollback", 1),
+            ("canonical", "checkout", "staging", "failure", "deploy", 1),
+            ("canonical", "checkout", "staging", "success", "deploy", 59),
+            ("canonical", "payments", "production", "failure", "deploy", 2),
+            ("canonical", "payments", "production", "success", "deploy", 71),
+            ("canonical", "payments", "production", "success", "rollback", 2),
+            ("canonical", "payments", "staging", "failure", "deploy", 1),
+            ("canonical", "payments", "staging", "success", "deploy", 71),
+            ("github", "auth", "production", "failure", "deploy", 2),
+            ("github", "auth", "production", "success", "deploy", 30),
+            ("github", "auth", "production", "success", "rollback", 1),
+            ("github", "auth", "staging", "failure", "deploy", 1),
+            ("github", "auth", "staging", "in_progress", "deploy", 1),
+            ("github", "auth", "staging", "success", "deploy", 30),
+        ]
+    );
+
+    // The canonical log is numbered in the order deploys started; the GitHub list is newest
+    // first, as the API returns it, and only the deployments from July on name their service.
+    let shop: Vec<&Logged> = deploys.iter().filter(|d| d.format == "canonical").collect();
+    for (n, d) in shop.iter().enumerate() {
+        assert_eq!(d.id, format!("dep-shop-{:04}", n + 1));
+        assert_eq!(d.repo, "shop");
+    }
+    assert!(shop.windows(2).all(|w| w[0].started_at <= w[1].started_at));
+    let auth = json_file(events::AUTH_DEPLOYS);
+    let auth = auth.as_array().expect("an array");
+    let created: Vec<i64> = auth.iter().map(|d| seconds(&d["created_at"])).collect();
+    assert!(created.windows(2).all(|w| w[0] > w[1]), "deployments newest first");
+    let july = 1_782_864_000; // 2026-07-01T00:00:00Z
+    for d in auth {
+        let statuses: Vec<i64> =
+            d["statuses"].as_array().expect("statuses").iter().map(|s| seconds(&s["created_at"])).collect();
+        assert!(statuses.windows(2).all(|w| w[0] >= w[1]), "statuses newest first");
+        let payload = d["payload"].as_object().expect("a payload object");
+        assert_eq!(payload.contains_key("service"), seconds(&d["created_at"]) >= july, "{}", d["id"]);
+    }
+}
+
+#[test]
+fn every_sample_deploy_ships_a_commit_of_main_from_before_it() {
+    let deploys = logged_deploys();
+    let repos: BTreeMap<&str, git2::Repository> =
+        ["shop", "auth"].into_iter().map(|name| (name, open_committed(name))).collect();
+    let by_id: BTreeMap<&str, &Logged> = deploys.iter().map(|d| (d.id.as_str(), d)).collect();
+    assert_eq!(by_id.len(), deploys.len(), "deploy ids are unique");
+    for d in &deploys {
+        let repo = &repos[d.repo.as_str()];
+        let oid = git2::Oid::from_str(&d.sha).expect("a full commit id");
+        let commit =
+            repo.find_commit(oid).unwrap_or_else(|_| panic!("{}: {} is not in {}", d.id, d.sha, d.repo));
+        assert!(commit.time().seconds() <= d.started_at, "{}: ships a commit made after it started", d.id);
+        let main = repo.refname_to_id("refs/heads/main").expect("main").to_string();
+        assert!(contains(repo, &main, &d.sha), "{}: {} is not on main", d.id, d.sha);
+        if let Some(finished) = d.finished_at {
+            assert!(finished > d.started_at, "{}", d.id);
+        }
+        assert_eq!(d.finished_at.is_none(), d.status == "in_progress", "{}", d.id);
+        match (d.kind.as_str(), &d.rollback_of) {
+            ("rollback", Some(of)) => {
+                let undone = by_id[of.as_str()];
+                assert_eq!((&undone.service, undone.environment.as_str()), (&d.service, "production"));
+                assert!(undone.started_at < d.started_at, "{}", d.id);
+                assert!(contains(repo, &undone.sha, &d.sha), "{}: rolls back to an earlier commit", d.id);
+            }
+            ("deploy", None) => {}
+            other => panic!("{}: kind and rollback_of disagree: {other:?}", d.id),
+        }
+    }
+}
+
+#[test]
+fn each_bad_change_in_the_sample_reaches_production_before_its_incident() {
+    let data = fresh();
+    let deploys = logged_deploys();
+    let told = told_incidents();
+    let mut seen = Vec::new();
+    for repo in &data.summary.repos {
+        let git = open_committed(repo.name);
+        for bad in &repo.bad_changes {
+            let incident =
+                data.incidents.iter().find(|i| i.key == bad.incident).expect("an incident per bad change");
+            let file = &told[&(incident.format, incident.id.clone())];
+            let service = incident.services[0];
+            let mut production: Vec<&Logged> = deploys
+                .iter()
+                .filter(|d| d.service == service && d.environment == "production" && d.kind == "deploy")
+                .collect();
+            production.sort_by_key(|d| d.started_at);
+            let first = production.iter().find(|d| contains(&git, &d.sha, &bad.sha)).expect("shipped");
+            assert_eq!(first.status, "success", "{}", bad.incident);
+            let after = file.started_at - first.finished_at.expect("finished");
+            assert!((600..=5400).contains(&after), "{}: starts {after}s after {}", bad.incident, first.id);
+
+            // The timeline names the evidence in plain words.
+            let short = &bad.sha[..7];
+            assert!(file.texts.iter().any(|t| t.contains(&first.id)), "{}: names {}", bad.incident, first.id);
+            assert!(file.texts.iter().any(|t| t.contains(short)), "{}: names {short}", bad.incident);
+
+            let rollback =
+                deploys.iter().find(|d| d.kind == "rollback" && d.rollback_of.as_ref() == Some(&first.id));
+            if bad.undo == Undo::Revert {
+                assert!(rollback.is_some(), "{}: a reverted change is rolled back first", bad.incident);
+            }
+            if let Some(r) = rollback {
+                assert!(r.started_at > file.started_at, "{}", bad.incident);
+                assert!(r.finished_at.expect("finished") <= file.resolved_at, "{}", bad.incident);
+                assert!(
+                    !contains(&git, &r.sha, &bad.sha),
+                    "{}: the rollback leaves the change out",
+                    bad.incident
+                );
+                assert!(file.texts.iter().any(|t| t.contains(&r.id)), "{}: names the rollback", bad.incident);
+            }
+            let undo = production
+                .iter()
+                .find(|d| d.status == "success" && contains(&git, &d.sha, &bad.undone_by))
+                .expect("the revert or fix ships");
+            assert!(undo.started_at > first.finished_at.expect("finished"), "{}", bad.incident);
+
+            let cause = incident.cause.as_ref().expect("a cause");
+            assert_eq!((cause.sha.as_str(), cause.deploy.as_str()), (bad.sha.as_str(), first.id.as_str()));
+            assert_eq!(cause.undo_deploy, undo.id);
+            seen.push((
+                bad.incident,
+                incident.format,
+                service,
+                first.id.clone(),
+                rollback.map(|r| r.id.clone()),
+            ));
+        }
+    }
+    seen.sort();
+    let some = |id: &str| Some(id.to_string());
+    assert_eq!(
+        seen,
+        vec![
+            ("INC-2026-009", "statuspage", "catalog", "dep-shop-0033".to_string(), None),
+            ("INC-2026-014", "pagerduty", "payments", "dep-shop-0151".to_string(), some("dep-shop-0152")),
+            ("INC-2026-021", "canonical", "checkout", "dep-shop-0236".to_string(), some("dep-shop-0237")),
+            ("INC-2026-027", "statuspage", "auth", "2476430968".to_string(), some("2478750159")),
+            ("INC-2026-033", "pagerduty", "payments", "dep-shop-0345".to_string(), some("dep-shop-0346")),
+        ]
+    );
+}
+
+#[test]
+fn sample_incidents_have_ordered_milestones_and_catalog_services() {
+    let told = told_incidents();
+    let mut rows: Vec<(String, &str, &str, Vec<&str>)> = told
+        .iter()
+        .map(|((format, id), t)| {
+            let start = chrono::DateTime::from_timestamp(t.started_at, 0).expect("a time");
+            (
+                start.format("%Y-%m-%d %H:%M").to_string(),
+                *format,
+                id.as_str(),
+                t.services.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    rows.sort();
+    assert_eq!(
+        rows,
+        vec![
+            ("2026-06-10 01:36".to_string(), "statuspage", "pwkdezxl9l24", vec!["Product search"]),
+            (
+                "2026-06-24 13:12".to_string(),
+                "canonical",
+                "INC-2026-011",
+                vec!["catalog", "checkout", "payments"]
+            ),
+            ("2026-07-14 16:27".to_string(), "pagerduty", "PS9E55H", vec!["Payments API"]),
+            ("2026-07-27 19:40".to_string(), "pagerduty", "PF49L62", vec!["Shop Web (prod)"]),
+            ("2026-08-06 17:21".to_string(), "canonical", "INC-2026-021", vec!["checkout"]),
+            ("2026-08-13 15:52".to_string(), "statuspage", "rtt343qebh83", vec!["Card payments"]),
+            ("2026-08-20 09:12".to_string(), "statuspage", "mgfcrvc8pxpk", vec!["Login", "Mobile app"]),
+            ("2026-08-27 03:10".to_string(), "canonical", "INC-2026-030", vec!["catalog"]),
+            ("2026-09-03 07:12".to_string(), "pagerduty", "P5OPPDU", vec!["Payments API"]),
+        ]
+    );
+    for ((format, id), t) in &told {
+        assert!(t.started_at <= t.detected_at, "{format} {id}");
+        if let Some(mitigated) = t.mitigated_at {
+            assert!(t.detected_at <= mitigated && mitigated <= t.resolved_at, "{format} {id}");
+        }
+        assert!(t.detected_at <= t.resolved_at, "{format} {id}");
+    }
+
+    // Every name an incident uses is a catalog service or alias, but for the two the config
+    // maps or leaves unmapped on purpose.
+    let names = catalog_names();
+    for ((format, id), t) in &told {
+        for service in &t.services {
+            let known = names.contains(&service.to_lowercase());
+            let exception = ["Mobile app", "Shop Web (prod)"].contains(&service.as_str());
+            assert!(known != exception, "{format} {id}: {service}");
+        }
+    }
+}
+
+/// Backstage entities as (kind, name) → document.
+fn catalog_entities() -> BTreeMap<(String, String), serde_yaml_ng::Value> {
+    use serde::Deserialize;
+    let text = read(events::CATALOG);
+    let mut out = BTreeMap::new();
+    for document in serde_yaml_ng::Deserializer::from_str(&text) {
+        let entity = serde_yaml_ng::Value::deserialize(document).expect("a YAML document");
+        let kind = entity["kind"].as_str().expect("a kind").to_string();
+        let name = entity["metadata"]["name"].as_str().expect("a name").to_string();
+        assert!(out.insert((kind, name), entity).is_none(), "entities are unique");
+    }
+    out
+}
+
+/// Every lower-cased service name, title and alias in the catalog's components.
+fn catalog_names() -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for ((kind, name), entity) in catalog_entities() {
+        if kind != "Component" {
+            continue;
+        }
+        names.insert(name.to_lowercase());
+        names.insert(entity["metadata"]["title"].as_str().expect("a title").to_lowercase());
+        let aliases = entity["metadata"]["annotations"]["faultline.dev/aliases"].as_str().expect("aliases");
+        names.extend(aliases.split(',').map(|a| a.trim().to_lowercase()));
+    }
+    names
+}
+
+#[test]
+fn sample_catalog_lists_services_their_dependencies_tiers_and_aliases() {
+    let entities = catalog_entities();
+    let kinds: BTreeMap<&str, usize> = entities.keys().fold(BTreeMap::new(), |mut m, (kind, _)| {
+        *m.entry(kind.as_str()).or_default() += 1;
+        m
+    });
+    assert_eq!(kinds, BTreeMap::from([("API", 4), ("Component", 4), ("Resource", 7), ("System", 1)]));
+
+    let plain = |reference: &str| reference.rsplit(['/', ':']).next().expect("a name").to_string();
+    let mut edges = BTreeSet::new();
+    let mut apis = BTreeSet::new();
+    let mut tiers = BTreeMap::new();
+    let mut sources = BTreeMap::new();
+    for ((kind, name), entity) in &entities {
+        for d in entity["spec"]["dependsOn"].as_sequence().into_iter().flatten() {
+            edges.insert((name.clone(), plain(d.as_str().expect("a reference"))));
+        }
+        for api in entity["spec"]["consumesApis"].as_sequence().into_iter().flatten() {
+            apis.insert((name.clone(), api.as_str().expect("an API").to_string()));
+        }
+        if kind == "Component" {
+            assert_eq!(entity["spec"]["lifecycle"].as_str(), Some("production"), "{name}");
+            let annotations = &entity["metadata"]["annotations"];
+            tiers.insert(
+                name.clone(),
+                annotations["faultline.dev/tier"].as_str().expect("a tier").to_string(),
+            );
+            let source = annotations["backstage.io/source-location"]
+                .as_str()
+                .or(annotations["github.com/project-slug"].as_str())
+                .expect("where the code is");
+            sources.insert(name.clone(), source.to_string());
+        }
+    }
+    let pairs = |list: &[(&str, &str)]| -> BTreeSet<(String, String)> {
+        list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    };
+    assert_eq!(
+        edges,
+        pairs(&[
+            ("auth", "sessions-redis"),
+            ("catalog", "catalog-db"),
+            ("catalog", "images-cdn"),
+            ("checkout", "auth"),
+            ("checkout", "cart-cache"),
+            ("checkout", "catalog"),
+            ("checkout", "orders-db"),
+            ("checkout", "payments"),
+            ("payments", "auth"),
+            ("payments", "ledger-db"),
+            ("payments", "stripe"),
+        ])
+    );
+    assert_eq!(
+        apis,
+        pairs(&[
+            ("checkout", "auth-api"),
+            ("checkout", "catalog-api"),
+            ("checkout", "payments-api"),
+            ("payments", "auth-api"),
+        ])
+    );
+    let tiers: Vec<(&str, &str)> = tiers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(tiers, vec![("auth", "1"), ("catalog", "2"), ("checkout", "1"), ("payments", "1")]);
+    assert_eq!(sources["auth"], "acme-shop/auth");
+    assert_eq!(sources["payments"], "url:https://github.com/acme-shop/shop/tree/main/services/payments/");
+    for alias in ["checkout api", "web checkout", "payments api", "card payments", "product search", "login"]
+    {
+        assert!(catalog_names().contains(alias), "{alias}");
+    }
+}
+
+/// Rewrites `sample-data/repos`, the catalog, the deploys and the incidents. Run it after changing
+/// the generator, then commit the result.
+#[test]
+#[ignore = "rewrites sample-data; run with --ignored regenerate"]
 fn regenerate_sample_company() {
-    let summary = generate(&committed()).expect("generate the sample company");
+    let data = generate_sample(&sample_root()).expect("generate the sample company");
+    let summary = &data.summary;
     for repo in &summary.repos {
         println!(
             "{}: {} commits ({} on main, {} merges), {} AI commits, {} bytes of pack",
@@ -222,6 +769,25 @@ fn regenerate_sample_company() {
             repo.merges,
             repo.ai_commits.len(),
             repo.pack_bytes
+        );
+    }
+    let mut deploys: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for d in &data.deploys {
+        *deploys.entry((d.service, d.environment)).or_default() += 1;
+    }
+    println!("deploys: {deploys:?}");
+    for i in &data.incidents {
+        let cause = i.cause.as_ref().map_or("-".to_string(), |c| {
+            format!("{} {} {}", &c.sha[..7], c.deploy, c.rollback.as_deref().unwrap_or("-"))
+        });
+        println!(
+            "{} {} {} {:?} {} {}",
+            i.key,
+            i.format,
+            i.id,
+            i.services,
+            chrono::DateTime::from_timestamp(i.started_at, 0).unwrap(),
+            cause
         );
     }
 }

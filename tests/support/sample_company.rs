@@ -14,9 +14,12 @@
 //!
 //! The committed copy lives in `sample-data/repos`; `tests/sample_company.rs` checks it against
 //! this generator and rewrites it when run with `--ignored regenerate`. Changing anything here
-//! changes SHAs, so regenerate and update the exact numbers in that test together.
+//! changes SHAs, so regenerate and update the exact numbers in that test together. [`events`]
+//! writes the catalog, deploy logs and incidents that go with this history.
 
 #![allow(dead_code)]
+
+pub mod events;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
