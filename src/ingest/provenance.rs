@@ -465,7 +465,10 @@ fn declared_tool(
         Some((agent, rest)) if !rest.starts_with("//") && !agent.trim().is_empty() => {
             (agent.trim(), rest.split_whitespace().next().map(str::to_string))
         }
-        _ => (name, None),
+        _ => match parenthesised_model(name) {
+            Some((agent, model)) => (agent, Some(model.to_string())),
+            None => (name, None),
+        },
     };
     let model = model.filter(|m| !m.is_empty());
     if let Some(tool) = tool_alias(agent) {
@@ -485,6 +488,15 @@ fn declared_tool(
         None => return None,
     };
     Some(Finding::ai(rule, source, text, Some(tool), Confidence::Medium).model(model))
+}
+
+/// `gemini-cli (gemini-2.5-pro)`: a tool followed by its model in parentheses, the form aider
+/// and several company conventions use. The model must be one word.
+fn parenthesised_model(name: &str) -> Option<(&str, &str)> {
+    let inner = name.strip_suffix(')')?;
+    let open = inner.rfind('(')?;
+    let (agent, model) = (inner[..open].trim(), inner[open + 1..].trim());
+    (!agent.is_empty() && !model.is_empty() && !model.contains(char::is_whitespace)).then_some((agent, model))
 }
 
 /// A git-ai note: AI evidence when it attributes lines to AI or lists agents, each tool with its
@@ -1363,6 +1375,30 @@ mod tests {
         assert_ai(&p, &["acme-coder"], &[], &[("policy.ai-tool", "trailer:AI-Tool")], Confidence::Medium);
         let p = detect(&with_trailers(&[("Assisted-by", "Claude <noreply@anthropic.com>")]));
         assert_ai(&p, &["claude"], &[], &[("policy.assisted-by", "trailer:Assisted-by")], Confidence::High);
+    }
+
+    #[test]
+    fn assisted_by_names_the_model_in_parentheses() {
+        let p = detect(&with_trailers(&[("Assisted-by", "gemini-cli (gemini-2.5-pro)")]));
+        assert_ai(
+            &p,
+            &["gemini"],
+            &["gemini-2.5-pro"],
+            &[("policy.assisted-by", "trailer:Assisted-by")],
+            Confidence::High,
+        );
+        // Words in parentheses are a remark, not a model.
+        let p = detect(&with_trailers(&[("Assisted-by", "Claude Code (for the tests only)")]));
+        assert_ai(&p, &["claude"], &[], &[("policy.assisted-by", "trailer:Assisted-by")], Confidence::Medium);
+    }
+
+    #[test]
+    fn ai_model_none_attests_a_human_and_names_no_model() {
+        let p = detect(&with_trailers(&[("AI-Model", "none")]));
+        assert!(!p.ai);
+        assert!(p.tools.is_empty() && p.models.is_empty());
+        assert_eq!(rules(&p), vec![("policy.human-attested", "trailer:AI-Model")]);
+        assert_nothing(&detect(&commit("Document the AI-Model: none trailer", &[])));
     }
 
     #[test]
