@@ -36,6 +36,8 @@ pub struct Known {
     pub heads: Vec<(String, String)>,
     /// Every commit id stored for this repository.
     pub shas: HashSet<String>,
+    /// Stored commits that were a shallow clone's boundary when read (their changes uncounted).
+    pub shallow: HashSet<String>,
 }
 
 /// Everything read from one repository in one ingest.
@@ -47,6 +49,9 @@ pub struct RepoHistory {
     pub new_commits: Vec<Commit>,
     /// Stored commits no longer reachable from any branch or HEAD (rewritten or deleted history).
     pub vanished: Vec<String>,
+    /// Stored commits read again because they were a shallow boundary and no longer are (the
+    /// clone was deepened): their stored rows are replaced by the ones in `new_commits`.
+    pub refreshed: Vec<String>,
     /// Current tips: `HEAD` and `refs/heads/*`, sorted by name.
     pub heads: Vec<(String, String)>,
     /// git-ai authorship notes, commit id → note text (every note on the notes ref).
@@ -108,7 +113,12 @@ pub fn read_repo(
     history.shallow_boundary = shallow_boundary(&repo);
 
     let tips: Vec<Oid> = history.heads.iter().filter_map(|(_, sha)| Oid::from_str(sha).ok()).collect();
-    let still_reachable = !known.heads.is_empty()
+    // A deepened shallow clone has history below the old boundary that hiding the old tips
+    // would skip: walk everything again, and re-read the commits that were the boundary.
+    let deepened: HashSet<&String> =
+        known.shallow.iter().filter(|sha| !history.shallow_boundary.contains(sha)).collect();
+    let still_reachable = deepened.is_empty()
+        && !known.heads.is_empty()
         && known.heads.iter().all(|(_, old)| {
             Oid::from_str(old).is_ok_and(|old| {
                 tips.iter().any(|&tip| tip == old || repo.graph_descendant_of(tip, old).unwrap_or(false))
@@ -136,13 +146,17 @@ pub fn read_repo(
         for oid in walk {
             let oid = oid.map_err(git_error)?;
             let sha = oid.to_string();
-            if !known.shas.contains(&sha) {
+            if deepened.contains(&sha) {
+                history.refreshed.push(sha.clone());
+                oids.push(oid);
+            } else if !known.shas.contains(&sha) {
                 oids.push(oid);
             }
             reachable.insert(sha);
         }
         history.vanished = known.shas.iter().filter(|s| !reachable.contains(*s)).cloned().collect();
         history.vanished.sort();
+        history.refreshed.sort();
     }
 
     let boundary: HashSet<Oid> =

@@ -88,7 +88,11 @@ pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) 
     let mut dropped_repos = BTreeSet::new();
     for commit in &stored {
         if configured.contains(commit.repo.as_str()) {
-            known.entry(commit.repo.as_str()).or_default().shas.insert(commit.sha.clone());
+            let entry = known.entry(commit.repo.as_str()).or_default();
+            entry.shas.insert(commit.sha.clone());
+            if commit.shallow_boundary {
+                entry.shallow.insert(commit.sha.clone());
+            }
         } else {
             dropped_repos.insert(commit.repo.clone());
         }
@@ -120,8 +124,10 @@ pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) 
 
     let mut warnings = Vec::new();
     warnings.extend(events.notes.iter().cloned());
-    let vanished: HashSet<(String, String)> =
-        histories.iter().flat_map(|h| h.vanished.iter().map(|s| (h.repo.clone(), s.clone()))).collect();
+    let vanished: HashSet<(String, String)> = histories
+        .iter()
+        .flat_map(|h| h.vanished.iter().chain(&h.refreshed).map(|s| (h.repo.clone(), s.clone())))
+        .collect();
     let mut commits: Vec<Commit> = stored
         .into_iter()
         .filter(|c| configured.contains(c.repo.as_str()))
@@ -146,6 +152,13 @@ pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) 
                 history.shallow_boundary.iter().map(|s| &s[..12.min(s.len())]).collect::<Vec<_>>().join(", ")
             ));
         }
+        if !history.refreshed.is_empty() {
+            warnings.push(format!(
+                "{}: the shallow clone was deepened; {} former boundary commit(s) were read again and the history below them added",
+                history.repo,
+                history.refreshed.len()
+            ));
+        }
         if !history.unreadable.is_empty() {
             warnings.push(format!(
                 "{}: {} file version(s) could not be read (missing objects); their line counts are unknown, e.g. {}",
@@ -155,7 +168,7 @@ pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) 
             ));
         }
         // Moved, not copied: on a large history the commits are most of the memory.
-        new_counts.push(history.new_commits.len());
+        new_counts.push(history.new_commits.len() - history.refreshed.len());
         commits.append(&mut history.new_commits);
     }
     for (history, new_commits) in histories.iter().zip(new_counts) {
