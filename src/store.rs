@@ -151,10 +151,19 @@ impl Snapshot<'_> {
         self.committed = true;
         self.store.point_current_at(&Path::new("snapshots").join(&self.name))?;
 
-        // The new snapshot is current; what came before is no longer needed.
+        // The new snapshot is current. The one before it stays, for a reader that resolved
+        // `current` a moment ago; older ones go, and so do the staging folders of processes
+        // that died, never those of one still writing.
+        let ours: u64 = self.name.parse().expect("snapshot names are numbers");
         for entry in fs::read_dir(&self.snapshots).map_err(|e| Error::io(&self.snapshots, e))? {
             let entry = entry.map_err(|e| Error::io(&self.snapshots, e))?;
-            if entry.file_name() != self.name.as_str() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let stale = match name.parse::<u64>() {
+                Ok(n) => n + 1 < ours,
+                Err(_) => staging_owner(name).is_some_and(|pid| !process_is_running(pid)),
+            };
+            if stale {
                 let _ = fs::remove_dir_all(entry.path());
             }
         }
@@ -167,6 +176,24 @@ impl Drop for Snapshot<'_> {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.staging);
         }
+    }
+}
+
+/// The process id in a staging folder's name (`.000007.partial-4242`).
+fn staging_owner(name: &str) -> Option<u32> {
+    name.strip_prefix('.')?.split_once(".partial-")?.1.parse().ok()
+}
+
+/// Whether `pid` is a live process. Where that cannot be told, it is taken as live: a stale
+/// staging folder wastes disk, removing a live one breaks another ingest.
+fn process_is_running(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    if cfg!(target_os = "linux") {
+        Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        true
     }
 }
 
@@ -211,9 +238,34 @@ mod tests {
         store.write(&mut [("b", frame(&[4, 5]))]).unwrap();
         assert_eq!(numbers(&store, "a"), vec![1, 2]);
         assert_eq!(numbers(&store, "b"), vec![4, 5]);
-        let snapshots: Vec<_> = fs::read_dir(dir.path().join("s/snapshots")).unwrap().collect();
-        assert_eq!(snapshots.len(), 1);
+        assert_eq!(snapshot_names(&store), vec!["000001", "000002"]);
         assert_eq!(store.current().unwrap(), dir.path().join("s/snapshots/000002"));
+        store.write(&mut [("a", frame(&[6]))]).unwrap();
+        assert_eq!(snapshot_names(&store), vec!["000002", "000003"]);
+        assert_eq!(numbers(&store, "b"), vec![4, 5]);
+    }
+
+    fn snapshot_names(store: &Store) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(store.root().join("snapshots"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_commit_leaves_the_staging_folder_of_a_live_process_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path().join("s"));
+        store.write(&mut [("a", frame(&[1]))]).unwrap();
+        // Another ingest of this very process is still writing (a live pid).
+        let live = dir.path().join(format!("s/snapshots/.000009.partial-{}", std::process::id()));
+        fs::create_dir_all(&live).unwrap();
+        store.write(&mut [("a", frame(&[2]))]).unwrap();
+        assert!(live.exists());
+        assert_eq!(staging_owner(".000009.partial-4242"), Some(4242));
+        assert_eq!(staging_owner("000009"), None);
     }
 
     #[test]
@@ -222,7 +274,8 @@ mod tests {
         let store = Store::new(dir.path().join("s"));
         store.write(&mut [("a", frame(&[1]))]).unwrap();
         // What a crash after writing half a snapshot leaves behind.
-        let partial = dir.path().join("s/snapshots/.000002.partial-4242");
+        // A pid above any kernel's pid_max: that process cannot be running.
+        let partial = dir.path().join("s/snapshots/.000002.partial-4294967294");
         fs::create_dir_all(&partial).unwrap();
         fs::write(partial.join("a.parquet"), b"PAR1 truncated").unwrap();
         assert_eq!(numbers(&store, "a"), vec![1]);
