@@ -108,6 +108,10 @@ pub struct CatalogSource {
     /// Annotation or label whose value is a service's tier; default `faultline.dev/tier`.
     #[serde(default)]
     pub tier_key: Option<String>,
+    /// `spec.lifecycle` value → tier, for entities that state no tier; `None` means
+    /// [`crate::ingest::catalog::DEFAULT_LIFECYCLE_TIERS`], an empty table turns it off.
+    #[serde(default)]
+    pub lifecycle_tiers: Option<BTreeMap<String, i32>>,
 }
 
 /// `[provenance]`: rules added to the built-in ones.
@@ -214,12 +218,16 @@ impl Config {
                 ));
             }
             if !seen.insert(repo.name.clone()) {
-                return Err(at_key(
-                    path,
-                    text,
-                    &format!("name = \"{}\"", repo.name),
-                    format!("repository name {:?} is used twice; names must be unique", repo.name),
-                ));
+                // The position of the second use, the one to change.
+                let needle = format!("name = \"{}\"", repo.name);
+                let at = text.match_indices(&needle).nth(1).map_or(0, |(at, _)| at);
+                let (line, column) = line_column(text, at);
+                return Err(Error::Parse {
+                    path: path.to_path_buf(),
+                    line,
+                    column,
+                    message: format!("repository name {:?} is used twice; names must be unique", repo.name),
+                });
             }
         }
         let zones = raw.deploys.iter().filter_map(|d| d.time_zone.as_deref());
@@ -230,6 +238,17 @@ impl Config {
                     text,
                     &format!("\"{zone}\""),
                     format!("time_zone {zone:?} is not a zone; expected UTC, an offset such as +02:00, or an IANA name such as Europe/Berlin"),
+                ));
+            }
+        }
+        let lifecycle_tiers = raw.catalog.as_ref().and_then(|c| c.lifecycle_tiers.as_ref());
+        for (lifecycle, tier) in lifecycle_tiers.into_iter().flatten() {
+            if !(1..=5).contains(tier) {
+                return Err(at_key(
+                    path,
+                    text,
+                    &format!("{lifecycle} = {tier}"),
+                    format!("lifecycle_tiers: tier {tier} for {lifecycle:?} is not a tier; expected 1 (most critical) to 5"),
                 ));
             }
         }
@@ -378,7 +397,7 @@ path = "catalog.yaml"
     fn duplicate_repo_names_are_rejected() {
         let text = "[[repos]]\nname = \"a\"\npath = \"x\"\n[[repos]]\nname = \"a\"\npath = \"y\"\n";
         let err = Config::parse(Path::new("c.toml"), text).unwrap_err().to_string();
-        assert_eq!(err, "c.toml:2:1: repository name \"a\" is used twice; names must be unique");
+        assert_eq!(err, "c.toml:5:1: repository name \"a\" is used twice; names must be unique");
     }
 
     #[test]

@@ -47,6 +47,9 @@ pub enum Error {
     /// A request that does not fit the data: unknown commit, ambiguous prefix, missing store.
     #[error("{0}")]
     Usage(String),
+    /// Something inside faultline failed that no input explains (a bug): exit code 1.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// The store could not be read or written as a table.
     #[error("store {path}: {message}")]
     Store {
@@ -66,7 +69,7 @@ impl Error {
             Error::Io { source, .. } => {
                 matches!(source.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied)
             }
-            Error::Store { .. } => false,
+            Error::Store { .. } | Error::Internal(_) => false,
         }
     }
 

@@ -36,7 +36,8 @@ fn main() -> ExitCode {
                 return ExitCode::from(exit::OK);
             }
             let bad_input = err.downcast_ref::<faultline::Error>().is_some_and(|e| e.is_bad_input());
-            eprintln!("faultline: error: {err:#}");
+            // Messages quote input (keys, names, file contents): never let it drive the terminal.
+            eprintln!("faultline: error: {}", render::escape_terminal(&format!("{err:#}")));
             ExitCode::from(if bad_input { exit::BAD_INPUT } else { exit::FAILURE })
         }
     }

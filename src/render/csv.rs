@@ -17,13 +17,13 @@ pub fn to_string(headers: &[&str], rows: &[Vec<String>]) -> Result<String> {
         })
         .collect();
     let mut frame =
-        DataFrame::new(rows.len(), columns).map_err(|e| Error::Usage(format!("cannot build CSV: {e}")))?;
+        DataFrame::new(rows.len(), columns).map_err(|e| Error::Internal(format!("cannot build CSV: {e}")))?;
     let mut out = Vec::new();
     CsvWriter::new(&mut out)
         .include_header(true)
         .finish(&mut frame)
-        .map_err(|e| Error::Usage(format!("cannot write CSV: {e}")))?;
-    String::from_utf8(out).map_err(|e| Error::Usage(format!("CSV is not UTF-8: {e}")))
+        .map_err(|e| Error::Internal(format!("cannot write CSV: {e}")))?;
+    String::from_utf8(out).map_err(|e| Error::Internal(format!("CSV is not UTF-8: {e}")))
 }
 
 #[cfg(test)]
