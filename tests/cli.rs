@@ -168,9 +168,15 @@ fn incremental_ingest_reads_only_new_commits() {
     assert!(out.stderr.contains("r: 1 new commit(s), 0 removed, 1 in store"), "{}", out.stderr);
     let out = ws.run(&["ingest"]);
     assert!(out.stderr.contains("r: 0 new commit(s), 0 removed, 1 in store"), "{}", out.stderr);
-    b.commit("main", &[c1], &[(b"a", Some(b"1\n2\n"))], &alice(T0 + 60), "two");
+    b.commit("main", &[c1], &[(b"b", Some(b"x\ny\n"))], &alice(T0 + 60), "two");
+    // Lose the only object that reading `one` again would need: an incremental ingest never
+    // notices, a full re-read would lose its line count and warn.
+    let blob = b.repo.blob(b"1\n").unwrap().to_string();
+    std::fs::remove_file(b.path.join(".git/objects").join(&blob[..2]).join(&blob[2..])).unwrap();
     let out = ws.run(&["ingest"]);
     assert!(out.stderr.contains("r: 1 new commit(s), 0 removed, 2 in store"), "{}", out.stderr);
+    assert!(!out.stderr.contains("could not be read"), "{}", out.stderr);
+    assert_eq!(audit(&ws, &c1.to_string())["added_lines"], 1);
 }
 
 #[test]
@@ -226,6 +232,70 @@ fn shallow_clone_stops_at_the_boundary_and_says_so() {
     assert_eq!(trail["files"], serde_json::json!([]));
     let trail = audit(&ws, &c3.to_string());
     assert_eq!(trail["added_lines"], 1);
+}
+
+#[test]
+fn deepened_shallow_clone_reads_the_history_below_the_old_boundary() {
+    let ws = Workspace::new();
+    let b = RepoBuilder::init(&ws.path().join("r"), true);
+    let c1 = b.commit("main", &[], &[(b"a", Some(b"1\n"))], &alice(T0), "one");
+    let c2 = b.commit("main", &[c1], &[(b"a", Some(b"1\n2\n"))], &alice(T0 + 60), "two");
+    b.commit("main", &[c2], &[(b"a", Some(b"1\n2\n3\n"))], &alice(T0 + 120), "three");
+    let hex = c1.to_string();
+    let loose = b.path.join("objects").join(&hex[..2]).join(&hex[2..]);
+    let saved = std::fs::read(&loose).unwrap();
+    std::fs::write(b.path.join("shallow"), format!("{c2}\n")).unwrap();
+    std::fs::remove_file(&loose).unwrap();
+    ws.config(&[("r", "r")]);
+    assert_eq!(ws.run(&["ingest"]).code, 0);
+    assert_eq!(audit(&ws, &c2.to_string())["files"], serde_json::json!([]));
+
+    // `git fetch --unshallow`: the older objects arrive and the shallow file goes.
+    std::fs::write(&loose, saved).unwrap();
+    std::fs::remove_file(b.path.join("shallow")).unwrap();
+    let out = ws.run(&["ingest"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("r: the shallow clone was deepened; 1 former boundary commit(s) were read again"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("r: 1 new commit(s), 0 removed, 3 in store"), "{}", out.stderr);
+    assert!(!out.stderr.contains("shallow clone; history stops"), "{}", out.stderr);
+    let trail = audit(&ws, &c2.to_string());
+    assert_eq!(trail["added_lines"], 1);
+    assert_eq!(trail["files"][0]["path"], "a");
+    assert_eq!(audit(&ws, &c1.to_string())["added_lines"], 1);
+}
+
+#[test]
+fn shallow_clone_made_by_git_itself() {
+    let ws = Workspace::new();
+    let b = RepoBuilder::init(&ws.path().join("origin"), true);
+    let c1 = b.commit("main", &[], &[(b"a", Some(b"1\n"))], &alice(T0), "one");
+    let c2 = b.commit("main", &[c1], &[(b"a", Some(b"1\n2\n"))], &alice(T0 + 60), "two");
+    let c3 = b.commit("main", &[c2], &[(b"a", Some(b"1\n2\n3\n"))], &alice(T0 + 120), "three");
+    let url = format!("file://{}", ws.path().join("origin").display());
+    let status = std::process::Command::new("git")
+        .args(["clone", "--quiet", "--bare", "--depth", "2", &url, "clone"])
+        .current_dir(ws.path())
+        .status()
+        .expect("git is installed (the tests use it to make a real shallow clone)");
+    assert!(status.success());
+    ws.config(&[("clone", "clone")]);
+    let out = ws.run(&["ingest"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "clone: shallow clone; history stops at 1 boundary commit(s) ({})",
+            &c2.to_string()[..12]
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("clone: 2 new commit(s), 0 removed, 2 in store"), "{}", out.stderr);
+    assert_eq!(audit(&ws, &c3.to_string())["added_lines"], 1);
+    assert_eq!(audit(&ws, &c2.to_string())["files"], serde_json::json!([]));
 }
 
 #[test]
@@ -443,7 +513,7 @@ fn analyze_on_the_sample_company_summarises_provenance() {
         ("amp", "-", 9, 118, 0),
         ("claude", "claude-sonnet-4.5", 7, 82, 0),
         ("claude", "claude-opus-4.1", 6, 126, 21),
-        ("gemini", "-", 4, 46, 0),
+        ("gemini", "gemini-2.5-pro", 4, 46, 0),
         ("claude", "claude-sonnet-4", 2, 35, 0),
         ("cursor", "claude-4-sonnet", 1, 15, 15),
     ]
