@@ -51,7 +51,16 @@ pub struct CatalogContext<'a> {
     /// The annotation or label holding the tier (the config's `tier_key`); `None` reads
     /// [`TIER_ANNOTATION`], then the label [`TIER_LABEL`], then `spec.tier`.
     pub tier_key: Option<&'a str>,
+    /// `spec.lifecycle` → tier for entities that state no tier (the config's
+    /// `lifecycle_tiers`); `None` means [`DEFAULT_LIFECYCLE_TIERS`].
+    pub lifecycle_tiers: Option<&'a BTreeMap<String, i32>>,
 }
+
+/// The tier an entity's `spec.lifecycle` implies when nothing states its tier: a production
+/// service matters more than an experiment. Backstage's own lifecycle values; the config's
+/// `lifecycle_tiers` replaces the table.
+pub const DEFAULT_LIFECYCLE_TIERS: [(&str, i32); 3] =
+    [("production", 2), ("experimental", 4), ("deprecated", 5)];
 
 /// What a catalog file gave: the services (with the rejected documents and the notes) and the
 /// dependencies between them.
@@ -392,7 +401,8 @@ fn read_entity(
     let system = doc.string(spec, "spec.system")?.map(|s| ref_name(&s));
     let lifecycle = doc.string(spec, "spec.lifecycle")?;
 
-    let tier = read_tier(doc, annotations, labels, spec, notes);
+    let tier = read_tier(doc, annotations, labels, spec, notes)
+        .or_else(|| lifecycle.as_deref().and_then(|l| lifecycle_tier(doc.ctx, l)));
 
     let mut aliases: Vec<String> = title.into_iter().collect();
     match lookup(annotations, ALIASES_ANNOTATION) {
@@ -468,6 +478,22 @@ fn read_tier(
         )));
     }
     tier
+}
+
+/// The tier `spec.lifecycle` implies: a lifecycle that names a tier (`tier-1`, `critical`),
+/// else the configured or default table (case ignored).
+fn lifecycle_tier(ctx: &CatalogContext<'_>, lifecycle: &str) -> Option<i32> {
+    if let Some(tier) = parse_tier(lifecycle) {
+        return Some(tier);
+    }
+    let wanted = lifecycle.trim();
+    match ctx.lifecycle_tiers {
+        Some(table) => table.iter().find(|(name, _)| name.eq_ignore_ascii_case(wanted)).map(|(_, t)| *t),
+        None => DEFAULT_LIFECYCLE_TIERS
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(wanted))
+            .map(|(_, t)| *t),
+    }
 }
 
 /// Repository and folder from the source-location, project-slug or managed-by-location
@@ -647,23 +673,23 @@ fn merge_entity(merged: &mut Merged, entity: &Entity, file: &Path, notes: &mut V
 /// Read a Backstage catalog file (one or many entity documents).
 ///
 /// Services come out sorted by name, dependencies sorted and unique. A document that is not
-/// valid YAML ends the reading there (the parser cannot find the next one): the documents
-/// before it are kept and the rest is one reject.
+/// valid YAML is one reject; the documents around it are still read.
 pub fn parse_backstage(text: &str, ctx: &CatalogContext) -> Catalog {
     let mut parsed: Parsed<Service> = Parsed::default();
     let mut notes = Vec::new();
     let mut ignored: BTreeMap<String, usize> = BTreeMap::new();
     let mut entities: Vec<Entity> = Vec::new();
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    for (index, document) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
+    for (index, (lines_before, chunk)) in crate::ingest::source::yaml_documents(text).into_iter().enumerate()
+    {
         let doc = Doc { ctx, number: index + 1 };
+        let Some(document) = serde_yaml_ng::Deserializer::from_str(chunk).next() else { continue };
         let mut value = match Value::deserialize(document) {
             Ok(value) => value,
             Err(e) => {
-                parsed
-                    .rejects
-                    .push(doc.reject(None, format!("not valid YAML ({e}); no further document was read")));
-                break;
+                let message = crate::ingest::source::shift_lines(&e.to_string(), lines_before);
+                parsed.rejects.push(doc.reject(None, format!("not valid YAML ({message})")));
+                continue;
             }
         };
         if let Err(e) = value.apply_merge() {
@@ -852,7 +878,7 @@ mod tests {
     }
 
     fn ctx<'a>(repos: &'a [(String, Option<String>)]) -> CatalogContext<'a> {
-        CatalogContext { file: Path::new("catalog.yaml"), repos, tier_key: None }
+        CatalogContext { file: Path::new("catalog.yaml"), repos, tier_key: None, lifecycle_tiers: None }
     }
 
     fn service(name: &str, kind: &str) -> Service {
@@ -867,6 +893,27 @@ mod tests {
             path: None,
             aliases: vec![],
         }
+    }
+
+    #[test]
+    fn tier_from_lifecycle_only_where_no_tier_is_stated() {
+        let repos = repos();
+        let text = "kind: Component\nmetadata: {name: a}\nspec: {lifecycle: production}\n---\nkind: Component\nmetadata: {name: b, annotations: {faultline.dev/tier: '1'}}\nspec: {lifecycle: experimental}\n---\nkind: Component\nmetadata: {name: c}\nspec: {lifecycle: beta}\n---\nkind: Component\nmetadata: {name: d}\nspec: {lifecycle: Tier-1}\n";
+        let tiers = |catalog: &Catalog| -> Vec<(String, Option<i32>)> {
+            catalog.services.records.iter().map(|s| (s.name.clone(), s.tier)).collect()
+        };
+        let catalog = parse_backstage(text, &ctx(&repos));
+        assert_eq!(
+            tiers(&catalog),
+            vec![("a".into(), Some(2)), ("b".into(), Some(1)), ("c".into(), None), ("d".into(), Some(1))]
+        );
+        let table: BTreeMap<String, i32> = [("Production".to_string(), 1), ("beta".to_string(), 3)].into();
+        let configured = CatalogContext { lifecycle_tiers: Some(&table), ..ctx(&repos) };
+        let catalog = parse_backstage(text, &configured);
+        assert_eq!(
+            tiers(&catalog),
+            vec![("a".into(), Some(1)), ("b".into(), Some(1)), ("c".into(), Some(3)), ("d".into(), Some(1))]
+        );
     }
 
     fn rejects(catalog: &Catalog) -> Vec<String> {
@@ -893,11 +940,13 @@ mod tests {
                 system: Some("storefront".into()),
                 owner: Some("team-checkout".into()),
                 lifecycle: Some("production".into()),
+                tier: Some(2),
                 ..service("checkout-api", "api")
             },
             Service {
                 owner: Some("team-platform".into()),
                 lifecycle: Some("deprecated".into()),
+                tier: Some(5),
                 ..service("legacy-batch", "component")
             },
             Service {
@@ -920,6 +969,7 @@ mod tests {
                 system: Some("payments".into()),
                 owner: Some("team-payments".into()),
                 lifecycle: Some("production".into()),
+                tier: Some(2),
                 ..service("payments-api", "api")
             },
             Service {
@@ -934,6 +984,7 @@ mod tests {
             Service {
                 owner: Some("team-fraud".into()),
                 lifecycle: Some("production".into()),
+                tier: Some(2),
                 ..service("stripe-api", "api")
             },
             Service {
@@ -1016,7 +1067,7 @@ kind: [broken
                 "catalog.yaml: document 4: field `spec.dependsOn`: expected a list of entity references, found a string",
                 "catalog.yaml: document 5: field `metadata.annotations.faultline.dev/aliases`: expected comma-separated names, found a list",
                 "catalog.yaml: document 6: field `spec`: expected a mapping, found a list",
-                "catalog.yaml: document 8: not valid YAML (did not find expected ',' or ']' at line 25 column 1, while parsing a flow sequence at line 24 column 7); no further document was read",
+                "catalog.yaml: document 8: not valid YAML (did not find expected ',' or ']' at line 25 column 1, while parsing a flow sequence at line 24 column 7)",
             ]
         );
         assert_eq!(

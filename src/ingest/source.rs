@@ -112,3 +112,93 @@ impl<T> Default for Parsed<T> {
         Parsed { records: Vec::new(), rejects: Vec::new(), notes: Vec::new() }
     }
 }
+
+/// The documents of a YAML stream, each with the number of lines before it, split at the
+/// `---` and `...` markers at the start of a line (where YAML always ends a document), so a
+/// document that is not valid YAML costs only itself: a YAML parser cannot find the next
+/// document after a syntax error. Text before the first marker that holds only comments and
+/// blank lines is no document; a marker line stays with the document it opens.
+pub(crate) fn yaml_documents(text: &str) -> Vec<(usize, &str)> {
+    let is_marker = |line: &str, marker: &str| {
+        line.strip_prefix(marker).is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r']))
+    };
+    let mut documents = Vec::new();
+    let (mut start, mut start_line, mut offset) = (0, 0, 0);
+    for (number, line) in text.split_inclusive('\n').enumerate() {
+        let bare = line.trim_end_matches(['\n', '\r']);
+        let opens = is_marker(bare, "---");
+        let closes = is_marker(bare, "...");
+        if opens || closes {
+            push_document(&mut documents, start_line, &text[start..offset]);
+            if opens {
+                (start, start_line) = (offset, number);
+            } else {
+                (start, start_line) = (offset + line.len(), number + 1);
+            }
+        }
+        offset += line.len();
+    }
+    push_document(&mut documents, start_line, &text[start..]);
+    documents
+}
+
+/// A YAML parser's message about one of [`yaml_documents`], its `line N` made lines of the
+/// whole file.
+pub(crate) fn shift_lines(message: &str, lines_before: usize) -> String {
+    shift_line_numbers(message, lines_before, 0)
+}
+
+/// `line N` → `line N+by`, the first `limit` times (every time when 0).
+fn shift_line_numbers(text: &str, by: usize, limit: usize) -> String {
+    static LINE: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"\bline (\d+)").expect("built-in pattern is valid"));
+    if by == 0 {
+        return text.to_string();
+    }
+    LINE.replacen(text, limit, |c: &regex::Captures<'_>| match c[1].parse::<usize>() {
+        Ok(n) => format!("line {}", n.saturating_add(by)),
+        Err(_) => c[0].to_string(),
+    })
+    .into_owned()
+}
+
+fn push_document<'t>(documents: &mut Vec<(usize, &'t str)>, first_line: usize, text: &'t str) {
+    let content = text.lines().any(|l| {
+        let l = l.trim();
+        !l.is_empty()
+            && !l.starts_with('#')
+            && !(l.starts_with("---") && l[3..].trim_start().starts_with('#'))
+    });
+    // A lone `---` opens an empty document: kept, so document numbers match the markers.
+    let lone_marker = text.trim_start().starts_with("---");
+    if content || lone_marker {
+        documents.push((first_line, text));
+    }
+}
+
+#[cfg(test)]
+mod yaml_tests {
+    use super::yaml_documents;
+
+    #[test]
+    fn documents_split_at_markers_with_their_first_lines() {
+        let text = "# catalog\na: 1\n---\nb: [\n---\nc: 3\n...\n--- # last\nd: 4\n";
+        let docs = yaml_documents(text);
+        assert_eq!(
+            docs,
+            vec![(0, "# catalog\na: 1\n"), (2, "---\nb: [\n"), (4, "---\nc: 3\n"), (7, "--- # last\nd: 4\n")]
+        );
+        assert_eq!(yaml_documents("---\na: 1\n"), vec![(0, "---\na: 1\n")]);
+        assert_eq!(yaml_documents("# only a comment\n"), Vec::<(usize, &str)>::new());
+        // `---` inside a line, or followed by more dashes, is no marker.
+        assert_eq!(yaml_documents("a: ---\n----\n"), vec![(0, "a: ---\n----\n")]);
+    }
+
+    #[test]
+    fn parser_lines_become_file_lines() {
+        assert_eq!(
+            super::shift_lines("expected ']' at line 2 column 1, while parsing at line 1 column 7", 23),
+            "expected ']' at line 25 column 1, while parsing at line 24 column 7"
+        );
+    }
+}

@@ -122,29 +122,32 @@ fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
 }
 
+/// YAML documents, each parsed on its own (see [`crate::ingest::source::yaml_documents`]) so a
+/// broken one is one reject and the rest are still read.
 fn yaml_documents(text: &str, ctx: &Context) -> (Vec<Document>, Vec<Reject>) {
     let mut docs = Vec::new();
-    for (index, document) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
+    let mut rejects = Vec::new();
+    for (index, (lines_before, chunk)) in crate::ingest::source::yaml_documents(text).into_iter().enumerate()
+    {
+        let Some(document) = serde_yaml_ng::Deserializer::from_str(chunk).next() else { continue };
         match Value::deserialize(document) {
             Ok(Value::Null) => {}
             Ok(value) => docs.push(Document { position: format!("document {}", index + 1), value }),
             Err(e) => {
                 let position = match e.location() {
-                    Some(at) => format!("line {} column {}", at.line(), at.column()),
+                    Some(at) => format!("line {} column {}", lines_before + at.line(), at.column()),
                     None => format!("document {}", index + 1),
                 };
-                let message = without_position(&e.to_string());
-                return (
-                    docs,
-                    vec![ctx.reject(position, None, format!("not valid JSON or YAML: {message}"))],
-                );
+                let message =
+                    crate::ingest::source::shift_lines(&without_position(&e.to_string()), lines_before);
+                rejects.push(ctx.reject(position, None, format!("not valid JSON or YAML: {message}")));
             }
         }
     }
-    if docs.len() == 1 {
+    if docs.len() == 1 && rejects.is_empty() {
         docs[0].position = "$".into();
     }
-    (docs, Vec::new())
+    (docs, rejects)
 }
 
 /// The position of `suffix` (`[2]`, `.items[0]`) inside the document at `position`.
@@ -293,6 +296,14 @@ mod tests {
         );
         assert_eq!(shapes("a: [1\n"), (vec![], vec!["f: line 2 column 1: not valid JSON or YAML: did not find expected ',' or ']', while parsing a flow sequence".to_string()]));
         assert_eq!(shapes("  \n"), (vec![], vec![]));
+        // A broken YAML document costs only itself.
+        assert_eq!(
+            shapes("a: 1\n---\na: [\n---\na: 3\n"),
+            (
+                vec!["document 1 {\"a\":1}".into(), "document 3 {\"a\":3}".into()],
+                vec!["f: line 4 column 1: not valid JSON or YAML: did not find expected node content, while parsing a flow node".to_string()]
+            )
+        );
         assert_eq!(
             shapes("{\"a\": \n{\"a\": 2}\n"),
             (

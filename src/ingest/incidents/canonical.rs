@@ -215,38 +215,35 @@ pub fn parse_json(text: &str, ctx: &IncidentContext) -> Parsed<Incident> {
 /// (positions `document N: $`, `document N: $[i]`). Empty documents are skipped. YAML values
 /// are read as JSON ones (an unquoted `2026-06-01T10:00:00Z` is a string, as the timestamp
 /// rules want); a key given twice, a tag (`!foo`) or a non-string key is a reject. A document
-/// that is not valid YAML ends the reading there, since the parser cannot find the next one.
+/// that is not valid YAML is one reject; the documents around it are still read.
 pub fn parse_yaml(text: &str, ctx: &IncidentContext) -> Parsed<Incident> {
     let mut reading = Reading::new(ctx);
-    let mut documents = Vec::new();
-    for (index, document) in
-        serde_yaml_ng::Deserializer::from_str(text.trim_start_matches('\u{feff}')).enumerate()
-    {
+    let chunks = crate::ingest::source::yaml_documents(text.trim_start_matches('\u{feff}'));
+    let single = chunks.len() == 1;
+    for (index, (lines_before, chunk)) in chunks.into_iter().enumerate() {
+        let Some(document) = serde_yaml_ng::Deserializer::from_str(chunk).next() else { continue };
         match Strict::deserialize(document) {
-            Ok(Strict(value)) => documents.push(value),
+            Ok(Strict(value)) if value.is_null() => {}
+            Ok(Strict(value)) => {
+                let root = if single { "$".to_string() } else { format!("document {}: $", index + 1) };
+                reading.take_root(&value, &root);
+            }
             Err(e) => {
                 let position = match e.location() {
-                    Some(l) => format!("document {} (line {} column {})", index + 1, l.line(), l.column()),
+                    Some(l) => {
+                        format!(
+                            "document {} (line {} column {})",
+                            index + 1,
+                            lines_before + l.line(),
+                            l.column()
+                        )
+                    }
                     None => format!("document {}", index + 1),
                 };
-                reading.reject_at(
-                    position,
-                    format!(
-                        "not valid YAML for an incident ({}); no further document was read",
-                        short_message(&e)
-                    ),
-                );
-                break;
+                let message = crate::ingest::source::shift_lines(&short_message(&e), lines_before);
+                reading.reject_at(position, format!("not valid YAML for an incident ({message})"));
             }
         }
-    }
-    let single = documents.len() == 1;
-    for (index, value) in documents.iter().enumerate() {
-        if value.is_null() {
-            continue;
-        }
-        let root = if single { "$".to_string() } else { format!("document {}: $", index + 1) };
-        reading.take_root(value, &root);
     }
     reading.finish()
 }
@@ -325,7 +322,7 @@ impl<'c, 'a> Reading<'c, 'a> {
 }
 
 /// The values two records of one incident disagree on, for the merge note.
-fn differences(a: &Incident, b: &Incident) -> Vec<String> {
+pub(crate) fn differences(a: &Incident, b: &Incident) -> Vec<String> {
     let mut out = Vec::new();
     if a.title != b.title {
         out.push(format!("title {:?} / {:?}", a.title, b.title));
@@ -742,11 +739,25 @@ mod tests {
         let yaml = "- id: A\n  title: a\n  title: b\n  started_at: 2026-03-02T09:00:00Z\n";
         assert_eq!(
             messages(&parse_yaml(yaml, &context)),
-            vec!["i.yaml: document 1 (line 1 column 3): not valid YAML for an incident (.[0]: the key `title` is given twice); no further document was read"]
+            vec!["i.yaml: document 1 (line 1 column 3): not valid YAML for an incident (.[0]: the key `title` is given twice)"]
         );
         assert_eq!(
             messages(&parse_yaml("- id: [unclosed\n", &context)),
-            vec!["i.yaml: document 1 (line 2 column 1): not valid YAML for an incident (did not find expected ',' or ']' at line 2 column 1, while parsing a flow sequence); no further document was read"]
+            vec!["i.yaml: document 1 (line 2 column 1): not valid YAML for an incident (did not find expected ',' or ']' at line 2 column 1, while parsing a flow sequence)"]
+        );
+    }
+
+    #[test]
+    fn a_broken_yaml_document_costs_only_itself() {
+        let (services, sev) = (catalog(), severities());
+        let context = ctx("i.yaml", &services, &sev);
+        let yaml = "id: A\ntitle: a\nstarted_at: 2026-03-02T09:00:00Z\n---\nid: [B\n---\nid: C\ntitle: c\nstarted_at: 2026-03-02T10:00:00Z\n";
+        let parsed = parse_yaml(yaml, &context);
+        let ids: Vec<&str> = parsed.records.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, vec!["A", "C"]);
+        assert_eq!(
+            messages(&parsed),
+            vec!["i.yaml: document 2 (line 6 column 1): not valid YAML for an incident (did not find expected ',' or ']' at line 6 column 1, while parsing a flow sequence)"]
         );
     }
 
