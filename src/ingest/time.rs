@@ -93,13 +93,13 @@ pub fn parse_str(text: &str, zone: Option<Zone>) -> Result<DateTime<Utc>, TimeEr
         let n: i64 = t.parse().map_err(|_| format!("{t:?} is too large for an epoch timestamp"))?;
         return from_epoch(n);
     }
-    if let Some((whole, fraction)) = t.split_once('.') {
+    if let Some((whole, fraction)) = t.strip_prefix('-').unwrap_or(t).split_once('.') {
         if !whole.is_empty()
             && whole.bytes().all(|b| b.is_ascii_digit())
             && !fraction.is_empty()
             && fraction.bytes().all(|b| b.is_ascii_digit())
         {
-            return from_fractional_seconds(whole, fraction);
+            return from_fractional_epoch(t);
         }
     }
     let normalized = normalize(t);
@@ -142,14 +142,34 @@ fn normalize(t: &str) -> String {
     s
 }
 
-fn from_fractional_seconds(whole: &str, fraction: &str) -> Result<DateTime<Utc>, TimeError> {
-    let secs: i64 = whole.parse().map_err(|_| format!("{whole}.{fraction} is out of range"))?;
-    let mut digits: String = fraction.chars().take(9).collect();
-    while digits.len() < 9 {
-        digits.push('0');
+/// A fractional epoch number (`1780308000.25`, `1780308000123.5`), its unit told by the
+/// magnitude of the whole part as [`from_epoch`] tells it, computed in integer nanoseconds.
+fn from_fractional_epoch(text: &str) -> Result<DateTime<Utc>, TimeError> {
+    let out_of_range = || format!("{text} is out of range for an epoch timestamp");
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (whole, fraction) = digits.split_once('.').ok_or_else(out_of_range)?;
+    let whole_value: i128 = whole.parse().map_err(|_| out_of_range())?;
+    // Nanoseconds per unit, and how many fraction digits that unit can hold.
+    let (unit, places) = match whole_value {
+        v if v < 100_000_000_000 => (1_000_000_000_i128, 9),
+        v if v < 100_000_000_000_000 => (1_000_000, 6),
+        v if v < 100_000_000_000_000_000 => (1_000, 3),
+        _ => (1, 0),
+    };
+    let mut kept: String = fraction.chars().take(places).collect();
+    while kept.len() < places {
+        kept.push('0');
     }
-    let nanos: u32 = digits.parse().map_err(|_| format!("{whole}.{fraction} is out of range"))?;
-    DateTime::from_timestamp(secs, nanos).ok_or_else(|| format!("{whole}.{fraction} is out of range"))
+    let fraction_value: i128 = if kept.is_empty() { 0 } else { kept.parse().map_err(|_| out_of_range())? };
+    let magnitude =
+        whole_value.checked_mul(unit).and_then(|n| n.checked_add(fraction_value)).ok_or_else(out_of_range)?;
+    let nanos = if negative { -magnitude } else { magnitude };
+    let secs = i64::try_from(nanos.div_euclid(1_000_000_000)).map_err(|_| out_of_range())?;
+    let rest = u32::try_from(nanos.rem_euclid(1_000_000_000)).map_err(|_| out_of_range())?;
+    DateTime::from_timestamp(secs, rest).ok_or_else(out_of_range)
 }
 
 /// Read a timestamp from a JSON value: a string, an integer or a fractional number of seconds.
@@ -162,13 +182,14 @@ pub fn parse_value(value: &Value, zone: Option<Zone>) -> Result<DateTime<Utc>, T
             } else if n.as_u64().is_some() {
                 Err(format!("epoch value {n} is out of range"))
             } else {
-                // A fraction: seconds, written as JSON numbers by some exporters.
+                // A fraction, written as a JSON number by some exporters; serde_json keeps the
+                // digits as written only up to f64's precision, so the unit is still told by
+                // magnitude.
                 let text = n.to_string();
-                match text.split_once('.') {
-                    Some((whole, fraction)) if !text.contains(['e', 'E']) => {
-                        from_fractional_seconds(whole, fraction)
-                    }
-                    _ => Err(format!("{text} is not an epoch timestamp")),
+                if text.contains('.') && !text.contains(['e', 'E']) {
+                    from_fractional_epoch(&text)
+                } else {
+                    Err(format!("{text} is not an epoch timestamp"))
                 }
             }
         }
@@ -209,6 +230,20 @@ mod tests {
         let v: Value = serde_json::from_str("1780308000.25").unwrap();
         assert_eq!(parse_value(&v, None).unwrap().timestamp_millis(), 1_780_308_000_250);
         assert_eq!(at("1780308000.5"), "2026-06-01T10:00:00.500Z");
+    }
+
+    #[test]
+    fn fractional_epochs_take_their_unit_from_the_whole_part() {
+        assert_eq!(at("1780308000123.5"), "2026-06-01T10:00:00.123500Z");
+        assert_eq!(at("1780308000123456.789"), "2026-06-01T10:00:00.123456789Z");
+        assert_eq!(at("1780308000123456789.9"), "2026-06-01T10:00:00.123456789Z");
+        // Before 1970 the fraction counts down from the whole second, not up.
+        assert_eq!(at("-1.5"), "1969-12-31T23:59:58.500Z");
+        let v: Value = serde_json::from_str("-1.5").unwrap();
+        assert_eq!(parse_value(&v, None).unwrap().timestamp_millis(), -1_500);
+        let v: Value = serde_json::from_str("1780308000123.5").unwrap();
+        assert_eq!(parse_value(&v, None).unwrap().timestamp_micros(), 1_780_308_000_123_500);
+        assert!(parse_str("99999999999999999999999999999999999999.5", None).is_err());
     }
 
     #[test]
