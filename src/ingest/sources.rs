@@ -7,7 +7,6 @@
 //! do (`checkout-prod`, a status-page component) and the catalog and the config's mappings
 //! turn those names into catalog services.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::io::BufReader;
 use std::path::Path;
@@ -35,7 +34,8 @@ pub struct Sources {
     pub deploys: Vec<Deploy>,
     /// Incidents, merged by id, sorted by start then id.
     pub incidents: Vec<Incident>,
-    /// Records that could not be used, sorted.
+    /// Records that could not be used: the catalog's, then each file's in config order, each
+    /// file's in the order of its lines.
     pub rejects: Vec<Reject>,
     /// Things the user should know (unmapped names, merged duplicates), in source order.
     pub notes: Vec<String>,
@@ -58,79 +58,130 @@ pub fn read(config: &Config, repos: &[(String, Option<String>)]) -> Result<Sourc
         let parsed = read_incidents(source, &resolver)?;
         absorb(&mut sources.rejects, &mut sources.notes, parsed, &mut sources.incidents);
     }
-    sources.deploys =
-        merge_by_id(std::mem::take(&mut sources.deploys), |d| &d.id, &mut sources.notes, "deploy");
+    sources.deploys = merge_deploys(std::mem::take(&mut sources.deploys), &mut sources.notes);
     sources.deploys.sort_by(|a, b| (a.started_at, &a.id).cmp(&(b.started_at, &b.id)));
-    sources.incidents =
-        merge_by_id(std::mem::take(&mut sources.incidents), |i| &i.id, &mut sources.notes, "incident");
+    sources.incidents = merge_incidents(std::mem::take(&mut sources.incidents), &mut sources.notes);
     sources.incidents.sort_by(|a, b| (a.started_at, &a.id).cmp(&(b.started_at, &b.id)));
-    sources.rejects.sort();
     Ok(sources)
 }
 
-fn absorb<T>(rejects: &mut Vec<Reject>, notes: &mut Vec<String>, parsed: Parsed<T>, into: &mut Vec<T>) {
+fn absorb<T>(rejects: &mut Vec<Reject>, notes: &mut Vec<String>, mut parsed: Parsed<T>, into: &mut Vec<T>) {
     into.extend(parsed.records);
+    // In the order of the file: line 2 before line 10, `$[2]` before `$[10]`.
+    parsed.rejects.sort_by(|a, b| natural_cmp(&a.position, &b.position));
     rejects.extend(parsed.rejects);
     notes.extend(parsed.notes);
 }
 
-/// Records sharing an id: identical ones collapse to one; differing ones keep the first read
-/// (config order, then file order) and the conflict is reported.
-fn merge_by_id<T: PartialEq>(
-    records: Vec<T>,
-    id: impl Fn(&T) -> &String,
-    notes: &mut Vec<String>,
-    what: &str,
-) -> Vec<T>
-where
-    T: HasOrigin,
-{
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    let mut out: Vec<T> = Vec::with_capacity(records.len());
+/// Compare positions as people read them: runs of digits by value, the rest as text.
+fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn chunks(s: &str) -> impl Iterator<Item = (bool, &str)> {
+        let mut rest = s;
+        std::iter::from_fn(move || {
+            let first = rest.chars().next()?;
+            let digits = first.is_ascii_digit();
+            let end = rest.find(|c: char| c.is_ascii_digit() != digits).unwrap_or(rest.len());
+            let (chunk, tail) = rest.split_at(end);
+            rest = tail;
+            Some((digits, chunk))
+        })
+    }
+    let mut left = chunks(a);
+    let mut right = chunks(b);
+    loop {
+        let ordering = match (left.next(), right.next()) {
+            (None, None) => return std::cmp::Ordering::Equal,
+            (None, Some(_)) => return std::cmp::Ordering::Less,
+            (Some(_), None) => return std::cmp::Ordering::Greater,
+            (Some((true, x)), Some((true, y))) => {
+                let (x, y) = (x.trim_start_matches('0'), y.trim_start_matches('0'));
+                x.len().cmp(&y.len()).then_with(|| x.cmp(y))
+            }
+            (Some((_, x)), Some((_, y))) => x.cmp(y),
+        };
+        if ordering.is_ne() {
+            return ordering;
+        }
+    }
+}
+
+/// Views of one deploy from several files (a REST export and webhooks, say), merged in config
+/// order as a file's own repeats are: the later value wins and every changed value is named.
+/// A merge that would break a deploy's own checks keeps the earlier view and says so.
+fn merge_deploys(mut records: Vec<Deploy>, notes: &mut Vec<String>) -> Vec<Deploy> {
+    // A stable sort by id keeps each id's views in reading order without a map of ids.
+    records.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut out: Vec<Deploy> = Vec::with_capacity(records.len());
     for record in records {
-        match seen.get(id(&record)) {
-            None => {
-                seen.insert(id(&record).clone(), out.len());
-                out.push(record);
+        let Some(kept) = out.last_mut().filter(|k| k.id == record.id) else {
+            out.push(record);
+            continue;
+        };
+        let (merged, changes) = deploys::canonical::merge(kept, &record);
+        if changes.is_empty() {
+            continue;
+        }
+        match deploys::canonical::check(&merged) {
+            Ok(()) => {
+                notes.push(format!(
+                    "deploy {:?} of {} is also in {} with different values, merged (the later value kept): {}",
+                    record.id,
+                    kept.origin,
+                    record.origin,
+                    changes.join(", ")
+                ));
+                *kept = Deploy { origin: kept.origin.clone(), ..merged };
             }
-            Some(&kept) => {
-                if out[kept] != record.without_origin(&out[kept]) {
-                    notes.push(format!(
-                        "{what} {} appears twice with different values ({} and {}); the first is kept",
-                        id(&record),
-                        out[kept].origin(),
-                        record.origin()
-                    ));
-                }
-            }
+            Err(problem) => notes.push(format!(
+                "deploy {:?} of {} is also in {}, but the two cannot be merged ({}{}); the first is kept",
+                record.id,
+                kept.origin,
+                record.origin,
+                problem.field.map(|f| format!("field `{f}`: ")).unwrap_or_default(),
+                problem.message
+            )),
         }
     }
     out
 }
 
-/// Records that say where they were read from, so duplicates can be compared by content.
-trait HasOrigin: Sized {
-    fn origin(&self) -> &str;
-    /// This record with `other`'s origin, to compare the rest.
-    fn without_origin(&self, other: &Self) -> Self;
-}
-
-impl HasOrigin for Deploy {
-    fn origin(&self) -> &str {
-        &self.origin
+/// Views of one incident from several files (a REST export and its webhooks, a status page
+/// and the paging tool), merged as every incident reader merges a later view: the later title,
+/// severity and customers affected, the earliest start and detection, the latest mitigation and
+/// resolution, services and timeline united. The values that differed are named.
+fn merge_incidents(mut records: Vec<Incident>, notes: &mut Vec<String>) -> Vec<Incident> {
+    records.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut out: Vec<Incident> = Vec::with_capacity(records.len());
+    for record in records {
+        let Some(kept) = out.last_mut().filter(|k| k.id == record.id) else {
+            out.push(record);
+            continue;
+        };
+        if *kept == (Incident { origin: kept.origin.clone(), ..record.clone() }) {
+            continue;
+        }
+        let differences = incidents::canonical::differences(kept, &record);
+        let (id, origin) = (record.id.clone(), record.origin.clone());
+        let mut merged = kept.clone();
+        incidents::fields::merge(&mut merged, record);
+        let merged = incidents::fields::finish(merged);
+        let in_order = merged.mitigated_at.zip(merged.resolved_at).is_none_or(|(m, r)| m <= r);
+        if !in_order {
+            notes.push(format!(
+                "incident {id:?} of {} is also in {origin}, but merged it would be resolved before it was mitigated; the first is kept",
+                kept.origin
+            ));
+            continue;
+        }
+        let detail = if differences.is_empty() {
+            "timelines and services united".to_string()
+        } else {
+            format!("with different values ({}), merged", differences.join("; "))
+        };
+        notes.push(format!("incident {id:?} of {} is also in {origin}: {detail}", kept.origin));
+        *kept = merged;
     }
-    fn without_origin(&self, other: &Self) -> Self {
-        Deploy { origin: other.origin.clone(), ..self.clone() }
-    }
-}
-
-impl HasOrigin for Incident {
-    fn origin(&self) -> &str {
-        &self.origin
-    }
-    fn without_origin(&self, other: &Self) -> Self {
-        Incident { origin: other.origin.clone(), ..self.clone() }
-    }
+    out
 }
 
 fn read_text(path: &Path) -> Result<String> {
@@ -177,9 +228,20 @@ fn sniff(path: &Path) -> Result<String> {
 /// Whether the file's first non-blank line is a whole JSON object: JSON Lines, not a
 /// pretty-printed document.
 fn first_line_is_json_object(start: &str) -> bool {
-    start.lines().find(|l| !l.trim().is_empty()).is_some_and(|l| {
+    without_bom(start).lines().find(|l| !l.trim().is_empty()).is_some_and(|l| {
         l.trim_start().starts_with('{') && serde_json::from_str::<serde_json::Value>(l).is_ok()
     })
+}
+
+/// Whether a file's content starts as JSON does.
+fn starts_like_json(start: &str) -> bool {
+    let text = without_bom(start).trim_start();
+    text.starts_with('{') || text.starts_with('[')
+}
+
+/// Text without the byte-order mark some Windows tools write first.
+fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
 fn zone(time_zone: Option<&str>) -> Option<Zone> {
@@ -216,7 +278,12 @@ fn read_catalog(
         }
     }
     let text = read_text(&source.path)?;
-    let ctx = CatalogContext { file: &source.path, repos, tier_key: source.tier_key.as_deref() };
+    let ctx = CatalogContext {
+        file: &source.path,
+        repos,
+        tier_key: source.tier_key.as_deref(),
+        lifecycle_tiers: source.lifecycle_tiers.as_ref(),
+    };
     let catalog = catalog::parse_backstage(&text, &ctx);
     sources.services = catalog.services.records;
     sources.rejects.extend(catalog.services.rejects);
@@ -238,7 +305,9 @@ fn read_deploys(source: &DeploySource, resolver: &ServiceResolver) -> Result<Par
     let text = || read_text(&source.path);
     Ok(match format.as_str() {
         // Canonical files stream: JSON Lines or CSV with the same columns.
-        "canonical" if start.trim_start().starts_with('{') => deploys::canonical::parse_jsonl(open()?, &ctx),
+        "canonical" if without_bom(&start).trim_start().starts_with('{') => {
+            deploys::canonical::parse_jsonl(open()?, &ctx)
+        }
         "canonical" => deploys::canonical::parse_csv(open()?, &ctx),
         "github" => {
             let statuses = match &source.statuses {
@@ -290,11 +359,31 @@ fn read_incidents(source: &IncidentSource, resolver: &ServiceResolver) -> Result
         "canonical" => incidents::canonical::parse(&read_text(&source.path)?, &canonical),
         "canonical-jsonl" | "jsonl" => incidents::canonical::parse_jsonl(open()?, &canonical),
         "statuspage" => incidents::statuspage::parse(&read_text(&source.path)?, &ctx, &options),
+        // The CSV export streams, with or without `format` given.
+        f if f == "pagerduty-csv" || (f == "pagerduty" && !starts_like_json(&start)) => {
+            let mut parsed = incidents::pagerduty::parse_csv(open()?, &ctx, &options);
+            incidents::pagerduty::attach_companion(&mut parsed, companion, &ctx);
+            parsed
+        }
         "pagerduty" => incidents::pagerduty::parse(&read_text(&source.path)?, companion, &ctx, &options),
-        "pagerduty-csv" => incidents::pagerduty::parse_csv(open()?, &ctx, &options),
         "incidentio" => incidents::incidentio::parse(&read_text(&source.path)?, companion, &ctx, &options),
         "opsgenie" => incidents::opsgenie::parse(&read_text(&source.path)?, &ctx, &options),
         "gcp" => incidents::gcp::parse(&read_text(&source.path)?, &ctx, &options),
         other => return Err(unknown_format(&source.path, Some(other), incidents::FORMATS)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_sort_as_people_read_them() {
+        let mut positions = vec!["line 10", "line 2", "$[10].statuses[1]", "$[2]", "line 2: $", "document 1"];
+        positions.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            positions,
+            vec!["$[2]", "$[10].statuses[1]", "document 1", "line 2", "line 2: $", "line 10"]
+        );
+    }
 }

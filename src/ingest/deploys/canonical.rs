@@ -216,9 +216,9 @@ impl<'de> Deserialize<'de> for Row<'de> {
 
 /// Why a record cannot be used: the field (when one is at fault) and the message.
 #[derive(Debug)]
-struct Problem {
-    field: Option<String>,
-    message: String,
+pub(crate) struct Problem {
+    pub(crate) field: Option<String>,
+    pub(crate) message: String,
 }
 
 impl Problem {
@@ -325,7 +325,7 @@ impl<'c, 'a> Services<'c, 'a> {
 }
 
 /// The checks a record must pass on its own, and again after a merge.
-fn check(deploy: &Deploy) -> Result<(), Problem> {
+pub(crate) fn check(deploy: &Deploy) -> Result<(), Problem> {
     if let Some(finished) = deploy.finished_at {
         if finished < deploy.started_at {
             return Err(Problem::at(
@@ -668,7 +668,7 @@ fn merge_duplicates(parsed: &mut Parsed<Deploy>, ctx: &Context<'_>, file: &str) 
 }
 
 /// `earlier` updated by `later`, and the values that changed (`sha "abc" → "def"`).
-fn merge(earlier: &Deploy, later: &Deploy) -> (Deploy, Vec<String>) {
+pub(crate) fn merge(earlier: &Deploy, later: &Deploy) -> (Deploy, Vec<String>) {
     let mut merged = earlier.clone();
     let mut changes = Vec::new();
     fn set<T: PartialEq + Clone + fmt::Debug>(name: &str, into: &mut T, from: &T, changes: &mut Vec<String>) {
@@ -812,6 +812,7 @@ pub(crate) mod tests {
     use crate::ingest::source::ServiceResolver;
     use crate::ingest::time::Zone;
     use crate::model::Service;
+    use proptest::prelude::*;
     use std::collections::BTreeMap;
     use std::path::Path;
 
@@ -1244,6 +1245,83 @@ pub(crate) mod tests {
                 for (got, want) in back.iter().zip(&deploys) {
                     assert_eq!(got, want, "{format}");
                 }
+            }
+        }
+    }
+
+    /// Text a canonical field can hold as written: not empty, no surrounding whitespace (which
+    /// the reader removes); anything else goes, quotes, commas, line breaks and all.
+    fn field_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "\\PC{1,16}",
+            "[a-z]{1,4}[\",\n\r\t\\\\ ]{1,3}[a-zé日]{1,4}",
+            Just("Zoë \"deploy\" bot".to_string()),
+        ]
+        .prop_filter("a value the reader keeps as written", |s| !s.is_empty() && s.trim() == s)
+    }
+
+    fn instant() -> impl Strategy<Value = DateTime<Utc>> {
+        (0i64..4_000_000_000, 0u32..1_000_000_000)
+            .prop_map(|(secs, nanos)| DateTime::from_timestamp(secs, nanos).expect("in range"))
+    }
+
+    prop_compose! {
+        fn deploy()(
+            id in field_text(),
+            service in field_text(),
+            environment in field_text(),
+            repo in proptest::option::of(field_text()),
+            sha in proptest::option::of("[0-9a-f]{4,64}"),
+            started_at in instant(),
+            duration in proptest::option::of(0i64..10_000_000_000_000),
+            status in prop_oneof![
+                Just(DeployStatus::Success),
+                Just(DeployStatus::Failure),
+                Just(DeployStatus::InProgress),
+                Just(DeployStatus::Cancelled),
+            ],
+            rollback_of in proptest::option::of(field_text()),
+            rollback in any::<bool>(),
+            actor in proptest::option::of(field_text()),
+        ) -> Deploy {
+            let rollback_of = rollback_of.filter(|r| *r != id);
+            Deploy {
+                kind: if rollback_of.is_some() || rollback { DeployKind::Rollback } else { DeployKind::Deploy },
+                id,
+                service,
+                environment,
+                repo,
+                sha,
+                started_at,
+                finished_at: duration.map(|ns| started_at + chrono::Duration::nanoseconds(ns)),
+                status,
+                rollback_of,
+                actor,
+                source: "canonical".into(),
+                origin: String::new(),
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_deploys_survive_a_write_then_read_round_trip(
+            deploys in proptest::collection::vec(deploy(), 0..20)
+                .prop_map(|mut d| { d.sort_by(|a, b| a.id.cmp(&b.id)); d.dedup_by(|a, b| a.id == b.id); d })
+        ) {
+            let services = ServiceResolver::default();
+            for (format, text) in [("jsonl", to_jsonl(&deploys)), ("csv", to_csv(&deploys))] {
+                let file = format!("p.{format}");
+                let context = ctx(&file, &services);
+                let parsed = if format == "jsonl" {
+                    parse_jsonl(text.as_bytes(), &context)
+                } else {
+                    parse_csv(text.as_bytes(), &context)
+                };
+                prop_assert_eq!(messages(&parsed), Vec::<String>::new(), "{}", format);
+                let back: Vec<Deploy> =
+                    parsed.records.iter().map(|d| Deploy { origin: String::new(), ..d.clone() }).collect();
+                prop_assert_eq!(&back, &deploys, "{}", format);
             }
         }
     }

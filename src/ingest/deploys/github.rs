@@ -134,7 +134,8 @@ fn rest_from(
         }
     }
 
-    let mut first_seen: BTreeMap<String, String> = BTreeMap::new();
+    // Id → where it was first seen, the object there, and whether it became a deploy.
+    let mut first_seen: BTreeMap<String, (String, &Value, bool)> = BTreeMap::new();
     for (position, item) in items {
         if !item.is_object() {
             parsed.rejects.push(ctx.reject(
@@ -156,24 +157,42 @@ fn rest_from(
             }
             Err(message) => parsed.rejects.push(ctx.reject(&position, Some("statuses"), message)),
         }
-        if let Some(id) = scalar(item, &["id"]) {
-            if let Some(first) = first_seen.get(&id) {
-                parsed.rejects.push(ctx.reject(
-                    &position,
-                    Some("id"),
-                    format!("deployment {id} appears again (first at {first}, which is kept); overlapping pages of the list?"),
-                ));
+        let id = scalar(item, &["id"]);
+        if let Some(id) = &id {
+            if let Some((first, value, kept)) = first_seen.get(id) {
+                if *value == item {
+                    // Overlapping pages of the list: the same object twice.
+                    parsed.notes.push(format!(
+                        "{}: {position}: deployment {id} repeats {first} unchanged; kept once",
+                        ctx.file.display()
+                    ));
+                } else {
+                    let outcome = if *kept { "which is kept" } else { "which was rejected too" };
+                    parsed.rejects.push(ctx.reject(
+                        &position,
+                        Some("id"),
+                        format!("deployment {id} appears again with different content (first at {first}, {outcome}); expected each deployment once"),
+                    ));
+                }
                 continue;
             }
-            first_seen.insert(id.clone(), position.clone());
-            if let Some(more) = external.remove(&id) {
+            if let Some(more) = external.remove(id) {
                 points.extend(more);
             }
         }
         let repo = string(item, &["repository_url"]).and_then(input::repo_name);
-        match deploy(item, &position, points, repo, None, ctx) {
-            Ok(d) => parsed.records.push(d),
-            Err(reject) => parsed.rejects.push(reject),
+        let kept = match deploy(item, &position, points, repo, None, ctx) {
+            Ok(d) => {
+                parsed.records.push(d);
+                true
+            }
+            Err(reject) => {
+                parsed.rejects.push(reject);
+                false
+            }
+        };
+        if let Some(id) = id {
+            first_seen.insert(id, (position.clone(), item, kept));
         }
     }
     if let Some(sctx) = statuses_ctx.as_ref() {
@@ -633,9 +652,25 @@ mod tests {
                 "d.json: $[0]: field `created_at`: \"yesterday\" is not a timestamp; expected RFC 3339 (2026-06-01T10:00:00Z) or epoch seconds/milliseconds",
                 "d.json: $[1]: field `environment`: missing; expected the environment the deployment went to",
                 "d.json: $[2]: expected a deployment object, found a string",
-                "d.json: $[3]: field `id`: deployment 1 appears again (first at $[0], which is kept); overlapping pages of the list?",
+                "d.json: $[3]: field `id`: deployment 1 appears again with different content (first at $[0], which was rejected too); expected each deployment once",
                 "s.json: $[1]: field `deployment_url`: 1 status(es) of deployment 77, which is not in d.json",
             ]
+        );
+    }
+
+    #[test]
+    fn overlapping_pages_keep_a_repeated_deployment_once() {
+        let services = resolver(&[], &[]);
+        let ctx = ctx("d.json", &services);
+        let one = r#"{"id": 1, "sha": "aaaaaaa", "environment": "prod", "created_at": "2026-06-01T10:00:00Z", "repository_url": "https://api.github.com/repos/o/r"}"#;
+        let other = r#"{"id": 1, "sha": "bbbbbbb", "environment": "prod", "created_at": "2026-06-01T10:00:00Z", "repository_url": "https://api.github.com/repos/o/r"}"#;
+        let parsed = parse_rest(&format!("[{one}, {one}, {other}]"), None, &ctx);
+        assert_eq!(parsed.records.len(), 1);
+        assert_eq!(parsed.records[0].sha.as_deref(), Some("aaaaaaa"));
+        assert_eq!(parsed.notes, ["d.json: $[1]: deployment 1 repeats $[0] unchanged; kept once"]);
+        assert_eq!(
+            rejects(&parsed.rejects),
+            ["d.json: $[2]: field `id`: deployment 1 appears again with different content (first at $[0], which is kept); expected each deployment once"]
         );
     }
 

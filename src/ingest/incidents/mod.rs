@@ -16,7 +16,7 @@ pub mod opsgenie;
 pub mod pagerduty;
 pub mod statuspage;
 
-mod fields;
+pub(crate) mod fields;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -53,6 +53,7 @@ pub struct CompanionFile<'a> {
 pub const FORMATS: &[&str] = &[
     "canonical",
     "canonical-jsonl",
+    "jsonl",
     "statuspage",
     "pagerduty",
     "pagerduty-csv",

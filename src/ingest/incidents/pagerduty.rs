@@ -423,7 +423,11 @@ fn attach(
     }
 }
 
-fn attach_companion(parsed: &mut Parsed<Incident>, companion: Option<CompanionFile<'_>>, ctx: &Context<'_>) {
+pub(crate) fn attach_companion(
+    parsed: &mut Parsed<Incident>,
+    companion: Option<CompanionFile<'_>>,
+    ctx: &Context<'_>,
+) {
     let Some(companion) = companion else { return };
     let ctx = Context { file: companion.path, zone: ctx.zone, services: ctx.services };
     let root = match fields::parse_json(companion.text, &ctx) {
