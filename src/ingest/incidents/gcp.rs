@@ -6,8 +6,9 @@
 //! Fields: `id` → `gcp:<id>` (`number` is a second id, not used); `external_desc` → title;
 //! `begin` → `started_at` (impact began; it can lie days before `created`); `created` (when
 //! Google posted it) → `detected_at`; `end` (impact ended; it can lie before `created` for an
-//! incident posted after the fact) → `mitigated_at`; the first update with status `AVAILABLE`
-//! (when Google declared the products available again) → `resolved_at`, else `end`.
+//! incident posted after the fact) and the first update with status `AVAILABLE` (when Google
+//! declared the products available again): the earlier → `mitigated_at`, the later →
+//! `resolved_at` (either alone is both, or only `resolved_at` for an `AVAILABLE` update).
 //! Severity through [`super::severity_from_name`]: high → 2, medium → 3, low → 4 (Google's
 //! scale has nothing above `high`; a source's `severities` can say `high = 1`). Services: the
 //! `affected_products` titles through the catalog, or `service_name` when there is no product
@@ -85,8 +86,13 @@ fn incident(
             Err(reject) => rejects.push(reject),
         }
     }
+    // Impact ended (`end`) and products declared available again: whichever came first is the
+    // mitigation, the later the resolution (Google posts either first).
     let available = timeline.iter().filter(|e| e.kind == "available").map(|e| e.at).min();
-    let resolved_at = available.or(end);
+    let (mitigated_at, resolved_at) = match (end, available) {
+        (Some(end), Some(available)) => (Some(end.min(available)), Some(end.max(available))),
+        (end, available) => (end, available.or(end)),
+    };
     record.check_not_before("updates", resolved_at, "begin", started_at)?;
 
     let severity = match record.opt_str("severity")? {
@@ -125,7 +131,7 @@ fn incident(
         services,
         started_at,
         detected_at: created,
-        mitigated_at: end,
+        mitigated_at,
         resolved_at,
         customers_affected: None,
         timeline,
