@@ -804,90 +804,96 @@ mod tests {
         }
     }
 
-    use crate::ingest::deploys::canonical::tests::Rng;
+    use proptest::prelude::*;
 
-    fn random_incidents(rng: &mut Rng, n: usize) -> Vec<Incident> {
-        let texts = [
-            "Checkout down",
-            "Zoë's \"quote\"",
-            "multi\nline\r\ntext",
-            "日本語の障害",
-            "  padded  ",
-            "<b>html</b> & more",
-            "",
-        ];
-        (0..n)
-            .map(|i| {
-                let started_at = rng.instant();
-                let later = |rng: &mut Rng| {
-                    started_at + chrono::Duration::nanoseconds(rng.below(20_000_000_000_000) as i64)
-                };
-                let detected_at = rng.chance().then(|| later(rng));
-                let mitigated_at = rng.chance().then(|| later(rng));
-                let resolved_at = match mitigated_at {
-                    Some(m) => rng.chance().then(|| m + chrono::Duration::seconds(rng.below(100_000) as i64)),
-                    None => rng.chance().then(|| later(rng)),
-                };
-                let mut services: Vec<String> = (0..rng.below(4))
-                    .map(|_| rng.pick(&["checkout", "payments", "search", "ünï svc"]).to_string())
-                    .collect();
-                services.sort();
-                services.dedup();
-                let mut timeline: Vec<TimelineEvent> = (0..rng.below(6))
-                    .map(|_| TimelineEvent {
-                        at: if rng.below(3) == 0 { started_at } else { rng.instant() },
-                        kind: rng.pick(&["update", "status", "alert", "note"]).to_string(),
-                        text: rng.pick(&texts).to_string(),
-                    })
-                    .collect();
-                timeline.sort_by_key(|e| e.at);
-                Incident {
-                    id: format!("INC-{i}-{}", rng.below(1_000_000)),
-                    title: rng.pick(&texts[..6]).to_string(),
-                    severity: rng.chance().then(|| 1 + rng.below(5) as i32),
-                    services,
-                    started_at,
-                    detected_at,
-                    mitigated_at,
-                    resolved_at,
-                    customers_affected: rng.chance().then(|| rng.below(1 << 40) as i64),
-                    timeline,
-                    source: "canonical".into(),
-                    origin: String::new(),
-                }
-            })
-            .collect()
+    /// Free text (titles, timeline entries): anything printable, line breaks, quotes and
+    /// markup included, kept exactly as written.
+    fn free_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "\\PC{0,24}",
+            "[a-zé日 ]{0,6}[\"'<>&\n\r\t\\\\]{1,3}[a-z ]{0,6}",
+            Just("  padded  ".to_string())
+        ]
     }
 
-    #[test]
-    fn incidents_survive_a_write_then_read_round_trip() {
-        let services = ServiceResolver::default();
-        let sev = BTreeMap::new();
-        let mut rng = Rng(0xC0FFEE);
-        for round in 0..4 {
-            let incidents = random_incidents(&mut rng, 100);
-            let text = to_jsonl(&incidents);
-            let file = format!("round{round}.jsonl");
-            let parsed = parse_jsonl(text.as_bytes(), &ctx(&file, &services, &sev));
-            assert_eq!(messages(&parsed), Vec::<String>::new());
-            assert_eq!(parsed.notes, Vec::<String>::new());
-            assert_eq!(parsed.records.len(), incidents.len());
-            for (got, want) in parsed.records.iter().zip(&incidents) {
-                assert_eq!(Incident { origin: String::new(), ..got.clone() }, *want);
+    /// A name (id, service): not empty and without surrounding whitespace, which the reader
+    /// removes.
+    fn name() -> impl Strategy<Value = String> {
+        "\\PC{1,12}".prop_filter("a name the reader keeps as written", |s| s.trim() == s && !s.is_empty())
+    }
+
+    fn instant() -> impl Strategy<Value = DateTime<Utc>> {
+        (0i64..4_000_000_000, 0u32..1_000_000_000)
+            .prop_map(|(secs, nanos)| DateTime::from_timestamp(secs, nanos).expect("in range"))
+    }
+
+    prop_compose! {
+        fn incident()(
+            id in name(),
+            title in free_text().prop_filter("a title", |t| !t.trim().is_empty()),
+            severity in proptest::option::of(1i32..=5),
+            services in proptest::collection::btree_set(name(), 0..4),
+            started_at in instant(),
+            detected in proptest::option::of(0i64..20_000_000_000_000),
+            mitigated in proptest::option::of(0i64..20_000_000_000_000),
+            resolved in proptest::option::of(0i64..20_000_000_000_000),
+            customers_affected in proptest::option::of(0i64..(1 << 40)),
+            timeline in proptest::collection::vec(
+                (instant(), prop_oneof![Just("update"), Just("status"), Just("alert"), Just("note")], free_text()),
+                0..6,
+            ),
+        ) -> Incident {
+            let after = |base: DateTime<Utc>, ns: Option<i64>| ns.map(|ns| base + chrono::Duration::nanoseconds(ns));
+            let mitigated_at = after(started_at, mitigated);
+            let mut timeline: Vec<TimelineEvent> = timeline
+                .into_iter()
+                .map(|(at, kind, text)| TimelineEvent { at, kind: kind.to_string(), text })
+                .collect();
+            timeline.sort_by_key(|e| e.at);
+            Incident {
+                id,
+                title,
+                severity,
+                services: services.into_iter().collect(),
+                started_at,
+                detected_at: after(started_at, detected),
+                mitigated_at,
+                resolved_at: after(mitigated_at.unwrap_or(started_at), resolved),
+                customers_affected,
+                timeline,
+                source: "canonical".into(),
+                origin: String::new(),
             }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_incidents_survive_a_write_then_read_round_trip(
+            incidents in proptest::collection::vec(incident(), 0..12)
+                .prop_map(|mut v| { v.sort_by(|a, b| a.id.cmp(&b.id)); v.dedup_by(|a, b| a.id == b.id); v })
+        ) {
+            let services = ServiceResolver::default();
+            let sev = BTreeMap::new();
+            let text = to_jsonl(&incidents);
+            let file = "p.jsonl";
+            let strip = |records: &[Incident]| -> Vec<Incident> {
+                records.iter().map(|i| Incident { origin: String::new(), ..i.clone() }).collect()
+            };
+            let parsed = parse_jsonl(text.as_bytes(), &ctx(file, &services, &sev));
+            prop_assert_eq!(messages(&parsed), Vec::<String>::new());
+            prop_assert_eq!(&parsed.notes, &Vec::<String>::new());
+            prop_assert_eq!(strip(&parsed.records), incidents.clone());
             // The same records as one JSON array and as YAML.
             let array = format!("[{}]", text.trim_end().replace('\n', ",\n"));
-            let from_array = parse_json(&array, &ctx(&file, &services, &sev));
-            assert_eq!(messages(&from_array), Vec::<String>::new());
+            let from_array = parse_json(&array, &ctx(file, &services, &sev));
+            prop_assert_eq!(messages(&from_array), Vec::<String>::new());
+            prop_assert_eq!(strip(&from_array.records), incidents.clone());
             let values: Vec<Value> = serde_json::from_str(&array).expect("valid JSON");
             let yaml = serde_yaml_ng::to_string(&values).expect("YAML");
-            let from_yaml = parse_yaml(&yaml, &ctx(&file, &services, &sev));
-            assert_eq!(messages(&from_yaml), Vec::<String>::new());
-            for records in [&from_array.records, &from_yaml.records] {
-                let stripped: Vec<Incident> =
-                    records.iter().map(|i| Incident { origin: String::new(), ..i.clone() }).collect();
-                assert_eq!(stripped, incidents);
-            }
+            let from_yaml = parse_yaml(&yaml, &ctx(file, &services, &sev));
+            prop_assert_eq!(messages(&from_yaml), Vec::<String>::new());
+            prop_assert_eq!(strip(&from_yaml.records), incidents);
         }
     }
 }
