@@ -268,7 +268,7 @@ impl DeployKind {
 }
 
 /// One deploy of one service to one environment, from any source.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Deploy {
     /// Unique within the sources (a source's own id, prefixed where ids could collide).
     pub id: String,

@@ -123,6 +123,44 @@ impl Snapshot<'_> {
         file.sync_all().map_err(|e| Error::io(&path, e))
     }
 
+    /// Write `table` from frames of one schema, one at a time, as row groups of one file: a
+    /// table larger than memory is never held whole. No frame at all writes nothing; give
+    /// at least one (it may be empty) so the table exists.
+    pub fn put_batches(
+        &mut self,
+        table: &str,
+        frames: impl Iterator<Item = Result<DataFrame>>,
+    ) -> Result<()> {
+        let path = self.staging.join(format!("{table}.parquet"));
+        let store_error = |e: PolarsError| Error::Store { path: path.clone(), message: e.to_string() };
+        let mut frames = frames.peekable();
+        let mut writer = None;
+        let mut file = fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+        while let Some(frame) = frames.next() {
+            let mut frame = frame?;
+            frame.rechunk_mut();
+            if writer.is_none() {
+                let batched = ParquetWriter::new(&mut file)
+                    .with_statistics(StatisticsOptions::full())
+                    .batched(frame.schema())
+                    .map_err(store_error)?;
+                writer = Some(batched);
+            }
+            writer.as_mut().expect("made above").write_batch(&frame).map_err(store_error)?;
+        }
+        match writer {
+            Some(writer) => {
+                writer.finish().map_err(store_error)?;
+            }
+            None => {
+                drop(file);
+                let _ = fs::remove_file(&path);
+                return Ok(());
+            }
+        }
+        file.sync_all().map_err(|e| Error::io(&path, e))
+    }
+
     /// Carry over the tables this snapshot did not write, make it current, and remove what came
     /// before it.
     pub fn commit(mut self) -> Result<()> {

@@ -5,6 +5,7 @@
 
 pub mod agent_trace;
 pub mod catalog;
+pub mod deploy_table;
 pub mod deploys;
 pub mod git;
 pub mod gitai;
@@ -115,7 +116,7 @@ pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) 
 
     let remotes: Vec<(String, Option<String>)> =
         histories.iter().map(|h| (h.repo.clone(), h.remote_url.clone())).collect();
-    let events = sources::read(config, &remotes)?;
+    let mut events = sources::read(config, &remotes)?;
     if !options.lenient {
         if let Some(first) = events.rejects.first() {
             return Err(crate::Error::Rejected { first: first.to_string(), more: events.rejects.len() - 1 });
@@ -202,7 +203,11 @@ pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) 
     snapshot.put(names::REPO_HEADS, &mut tables::heads_frame(&heads)?)?;
     snapshot.put(names::SERVICES, &mut tables::services_frame(&events.services)?)?;
     snapshot.put(names::SERVICE_DEPS, &mut tables::service_deps_frame(&events.deps)?)?;
-    snapshot.put(names::DEPLOYS, &mut tables::deploys_frame(&events.deploys)?)?;
+    let deploys = events.deploys.len();
+    let batches = std::mem::take(&mut events.deploys).batches(deploy_table::BATCH_RECORDS)?;
+    // An empty frame first, so the table exists (with its columns) even without deploys.
+    let empty = std::iter::once(tables::deploys_frame(&[]));
+    snapshot.put_batches(names::DEPLOYS, empty.chain(batches.map(|batch| tables::deploys_frame(&batch?))))?;
     snapshot.put(names::INCIDENTS, &mut tables::incidents_frame(&events.incidents)?)?;
     snapshot.put(names::TIMELINE_EVENTS, &mut tables::timeline_frame(&events.incidents)?)?;
     snapshot.put(names::REJECTS, &mut tables::rejects_frame(&events.rejects)?)?;
@@ -213,7 +218,7 @@ pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) 
         dropped_repos: dropped_repos.into_iter().collect(),
         commits: total,
         ai_commits,
-        deploys: events.deploys.len(),
+        deploys,
         incidents: events.incidents.len(),
         services: events.services.len(),
         rejects: events.rejects.len(),

@@ -14,6 +14,7 @@ use std::path::Path;
 use crate::config::{CatalogSource, Config, DeploySource, IncidentSource};
 use crate::error::{Error, Result};
 use crate::ingest::catalog::{self, CatalogContext};
+use crate::ingest::deploy_table::{DeployCollector, DeployTable};
 use crate::ingest::incidents::{self, CompanionFile, IncidentOptions};
 use crate::ingest::source::{Context, Parsed, ServiceResolver};
 use crate::ingest::time::Zone;
@@ -24,14 +25,14 @@ use crate::model::{Deploy, Incident, Reject, Service, ServiceDep};
 const SNIFF_BYTES: usize = 16 * 1024;
 
 /// Everything the non-git sources gave.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Sources {
     /// Catalog services, sorted by name.
     pub services: Vec<Service>,
     /// Dependencies between them, sorted.
     pub deps: Vec<ServiceDep>,
-    /// Deploys, merged by id, sorted by start then id.
-    pub deploys: Vec<Deploy>,
+    /// Deploys, merged by id, sorted by start then id, held in bounded memory.
+    pub deploys: DeployTable,
     /// Incidents, merged by id, sorted by start then id.
     pub incidents: Vec<Incident>,
     /// Records that could not be used: the catalog's, then each file's in config order, each
@@ -48,29 +49,106 @@ pub fn read(config: &Config, repos: &[(String, Option<String>)]) -> Result<Sourc
     if let Some(catalog) = &config.catalog {
         read_catalog(catalog, repos, &mut sources)?;
     }
+    let mut collector = DeployCollector::default();
     for source in &config.deploys {
         let resolver = ServiceResolver::new(&sources.services, &source.services);
-        let parsed = read_deploys(source, &resolver)?;
-        absorb(&mut sources.rejects, &mut sources.notes, parsed, &mut sources.deploys);
+        let file = collector.begin_file(source.path.display().to_string());
+        let mut parsed = read_deploys(source, &resolver, &mut |deploy| collector.push(file, deploy))?;
+        check_deploys(&mut parsed, &source.path);
+        for deploy in parsed.records.drain(..) {
+            collector.push(file, deploy);
+        }
+        absorb(&mut sources.rejects, &mut sources.notes, parsed, &mut Vec::new());
     }
+    sources.deploys = collector.finish(&mut sources.notes, &mut sources.rejects, merge_deploy_files)?;
     for source in &config.incidents {
         let resolver = ServiceResolver::new(&sources.services, &source.services);
-        let parsed = read_incidents(source, &resolver)?;
+        let mut parsed = read_incidents(source, &resolver)?;
+        check_incidents(&mut parsed, &source.path);
         absorb(&mut sources.rejects, &mut sources.notes, parsed, &mut sources.incidents);
     }
-    sources.deploys = merge_deploys(std::mem::take(&mut sources.deploys), &mut sources.notes);
-    sources.deploys.sort_by(|a, b| (a.started_at, &a.id).cmp(&(b.started_at, &b.id)));
     sources.incidents = merge_incidents(std::mem::take(&mut sources.incidents), &mut sources.notes);
     sources.incidents.sort_by(|a, b| (a.started_at, &a.id).cmp(&(b.started_at, &b.id)));
+    order_rejects(&mut sources.rejects);
     Ok(sources)
 }
 
-fn absorb<T>(rejects: &mut Vec<Reject>, notes: &mut Vec<String>, mut parsed: Parsed<T>, into: &mut Vec<T>) {
+/// Rejects file by file, in the order the files were read, and within a file in the order of
+/// its lines: `line 2` before `line 10`, `$[2]` before `$[10]`.
+fn order_rejects(rejects: &mut [Reject]) {
+    let mut rank: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for reject in rejects.iter() {
+        let next = rank.len();
+        rank.entry(reject.file.clone()).or_insert(next);
+    }
+    rejects.sort_by(|a, b| {
+        rank[&a.file].cmp(&rank[&b.file]).then_with(|| natural_cmp(&a.position, &b.position))
+    });
+}
+
+fn absorb<T>(rejects: &mut Vec<Reject>, notes: &mut Vec<String>, parsed: Parsed<T>, into: &mut Vec<T>) {
     into.extend(parsed.records);
-    // In the order of the file: line 2 before line 10, `$[2]` before `$[10]`.
-    parsed.rejects.sort_by(|a, b| natural_cmp(&a.position, &b.position));
     rejects.extend(parsed.rejects);
     notes.extend(parsed.notes);
+}
+
+/// Every reader's deploys pass the canonical format's own checks (a finish before the start, a
+/// rollback of itself, …), whatever format they came in; one that fails is a reject at its
+/// position.
+fn check_deploys(parsed: &mut Parsed<Deploy>, file: &Path) {
+    let records = std::mem::take(&mut parsed.records);
+    for deploy in records {
+        match deploys::canonical::check(&deploy) {
+            Ok(()) => parsed.records.push(deploy),
+            Err(problem) => parsed.rejects.push(Reject {
+                file: file.display().to_string(),
+                position: position_of(&deploy.origin, file),
+                field: problem.field,
+                message: format!("deploy {:?}: {}", deploy.id, problem.message),
+            }),
+        }
+    }
+}
+
+/// Every reader's incidents keep their milestones in order: detection, mitigation and
+/// resolution not before the start, resolution not before mitigation. Vendors' exports break
+/// this now and then (an analytics row resolved before it was created); such a record is a
+/// reject at its position, never reordered by guess.
+fn check_incidents(parsed: &mut Parsed<Incident>, file: &Path) {
+    let show = |at: chrono::DateTime<chrono::Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    let records = std::mem::take(&mut parsed.records);
+    for incident in records {
+        let milestones = [
+            ("detected_at", incident.detected_at, "started_at", Some(incident.started_at)),
+            ("mitigated_at", incident.mitigated_at, "started_at", Some(incident.started_at)),
+            ("resolved_at", incident.resolved_at, "started_at", Some(incident.started_at)),
+            ("resolved_at", incident.resolved_at, "mitigated_at", incident.mitigated_at),
+        ];
+        let broken = milestones.into_iter().find_map(|(field, at, before, bound)| match (at, bound) {
+            (Some(at), Some(bound)) if at < bound => Some((field, at, before, bound)),
+            _ => None,
+        });
+        match broken {
+            None => parsed.records.push(incident),
+            Some((field, at, before, bound)) => parsed.rejects.push(Reject {
+                file: file.display().to_string(),
+                position: position_of(&incident.origin, file),
+                field: Some(field.to_string()),
+                message: format!(
+                    "incident {:?}: {field} {} is before {before} {}; expected a time at or after it",
+                    incident.id,
+                    show(at),
+                    show(bound)
+                ),
+            }),
+        }
+    }
+}
+
+/// The position part of a record's `origin` (`<file>:<position>`).
+fn position_of(origin: &str, file: &Path) -> String {
+    let prefix = format!("{}:", file.display());
+    origin.strip_prefix(&prefix).unwrap_or(origin).to_string()
 }
 
 /// Compare positions as people read them: runs of digits by value, the rest as text.
@@ -108,41 +186,31 @@ fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 /// Views of one deploy from several files (a REST export and webhooks, say), merged in config
 /// order as a file's own repeats are: the later value wins and every changed value is named.
 /// A merge that would break a deploy's own checks keeps the earlier view and says so.
-fn merge_deploys(mut records: Vec<Deploy>, notes: &mut Vec<String>) -> Vec<Deploy> {
-    // A stable sort by id keeps each id's views in reading order without a map of ids.
-    records.sort_by(|a, b| a.id.cmp(&b.id));
-    let mut out: Vec<Deploy> = Vec::with_capacity(records.len());
-    for record in records {
-        let Some(kept) = out.last_mut().filter(|k| k.id == record.id) else {
-            out.push(record);
-            continue;
-        };
-        let (merged, changes) = deploys::canonical::merge(kept, &record);
-        if changes.is_empty() {
-            continue;
-        }
-        match deploys::canonical::check(&merged) {
-            Ok(()) => {
-                notes.push(format!(
-                    "deploy {:?} of {} is also in {} with different values, merged (the later value kept): {}",
-                    record.id,
-                    kept.origin,
-                    record.origin,
-                    changes.join(", ")
-                ));
-                *kept = Deploy { origin: kept.origin.clone(), ..merged };
-            }
-            Err(problem) => notes.push(format!(
-                "deploy {:?} of {} is also in {}, but the two cannot be merged ({}{}); the first is kept",
+fn merge_deploy_files(kept: &mut Deploy, record: Deploy, notes: &mut Vec<String>) {
+    let (merged, changes) = deploys::canonical::merge(kept, &record);
+    if changes.is_empty() {
+        return;
+    }
+    match deploys::canonical::check(&merged) {
+        Ok(()) => {
+            notes.push(format!(
+                "deploy {:?} of {} is also in {} with different values, merged (the later value kept): {}",
                 record.id,
                 kept.origin,
                 record.origin,
-                problem.field.map(|f| format!("field `{f}`: ")).unwrap_or_default(),
-                problem.message
-            )),
+                changes.join(", ")
+            ));
+            *kept = Deploy { origin: kept.origin.clone(), ..merged };
         }
+        Err(problem) => notes.push(format!(
+            "deploy {:?} of {} is also in {}, but the two cannot be merged ({}{}); the first is kept",
+            record.id,
+            kept.origin,
+            record.origin,
+            problem.field.map(|f| format!("field `{f}`: ")).unwrap_or_default(),
+            problem.message
+        )),
     }
-    out
 }
 
 /// Views of one incident from several files (a REST export and its webhooks, a status page
@@ -292,7 +360,13 @@ fn read_catalog(
     Ok(())
 }
 
-fn read_deploys(source: &DeploySource, resolver: &ServiceResolver) -> Result<Parsed<Deploy>> {
+/// Read one deploy file. Canonical files stream their records into `sink` unmerged; the other
+/// formats return theirs in the result.
+fn read_deploys(
+    source: &DeploySource,
+    resolver: &ServiceResolver,
+    sink: &mut dyn FnMut(Deploy),
+) -> Result<Parsed<Deploy>> {
     let ctx = Context { file: &source.path, zone: zone(source.time_zone.as_deref()), services: resolver };
     let start = sniff(&source.path)?;
     let format = match source.format.as_deref() {
@@ -306,9 +380,9 @@ fn read_deploys(source: &DeploySource, resolver: &ServiceResolver) -> Result<Par
     Ok(match format.as_str() {
         // Canonical files stream: JSON Lines or CSV with the same columns.
         "canonical" if without_bom(&start).trim_start().starts_with('{') => {
-            deploys::canonical::parse_jsonl(open()?, &ctx)
+            deploys::canonical::stream_jsonl(open()?, &ctx, sink)
         }
-        "canonical" => deploys::canonical::parse_csv(open()?, &ctx),
+        "canonical" => deploys::canonical::stream_csv(open()?, &ctx, sink),
         "github" => {
             let statuses = match &source.statuses {
                 Some(path) => Some((path.as_path(), read_text(path)?)),
@@ -376,6 +450,47 @@ fn read_incidents(source: &IncidentSource, resolver: &ServiceResolver) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    #[test]
+    fn every_readers_incidents_keep_their_milestones_in_order() {
+        let incident = |id: &str, mitigated: &str, resolved: &str| Incident {
+            id: id.into(),
+            title: "t".into(),
+            severity: None,
+            services: vec![],
+            started_at: at("2026-06-01T10:00:00Z"),
+            detected_at: None,
+            mitigated_at: Some(at(mitigated)),
+            resolved_at: Some(at(resolved)),
+            customers_affected: None,
+            timeline: vec![],
+            source: "gcp".into(),
+            origin: format!("x.json:$[{id}]"),
+        };
+        let mut parsed = Parsed {
+            records: vec![
+                incident("0", "2026-06-01T11:00:00Z", "2026-06-01T12:00:00Z"),
+                incident("1", "2026-06-01T11:00:00Z", "2026-06-01T10:30:00Z"),
+                incident("2", "2026-06-01T09:00:00Z", "2026-06-01T12:00:00Z"),
+            ],
+            rejects: vec![],
+            notes: vec![],
+        };
+        check_incidents(&mut parsed, Path::new("x.json"));
+        assert_eq!(parsed.records.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), vec!["0"]);
+        let rejects: Vec<String> = parsed.rejects.iter().map(|r| r.to_string()).collect();
+        assert_eq!(
+            rejects,
+            vec![
+                "x.json: $[1]: field `resolved_at`: incident \"1\": resolved_at 2026-06-01T10:30:00Z is before mitigated_at 2026-06-01T11:00:00Z; expected a time at or after it",
+                "x.json: $[2]: field `mitigated_at`: incident \"2\": mitigated_at 2026-06-01T09:00:00Z is before started_at 2026-06-01T10:00:00Z; expected a time at or after it",
+            ]
+        );
+    }
 
     #[test]
     fn positions_sort_as_people_read_them() {

@@ -418,20 +418,23 @@ fn build(
 }
 
 /// The reader's running state: results, the file's name for origins, the service cache.
-struct Reading<'c, 'a> {
+struct Reading<'c, 'a, 's> {
     ctx: &'c Context<'a>,
     file: String,
     services: Services<'c, 'a>,
     parsed: Parsed<Deploy>,
+    /// Where records go when the caller streams them; `None` keeps them in `parsed`.
+    sink: Option<&'s mut dyn FnMut(Deploy)>,
 }
 
-impl<'c, 'a> Reading<'c, 'a> {
-    fn new(ctx: &'c Context<'a>) -> Self {
+impl<'c, 'a, 's> Reading<'c, 'a, 's> {
+    fn new(ctx: &'c Context<'a>, sink: Option<&'s mut dyn FnMut(Deploy)>) -> Self {
         Reading {
             ctx,
             file: ctx.file.display().to_string(),
             services: Services::new(ctx),
             parsed: Parsed::default(),
+            sink,
         }
     }
 
@@ -442,13 +445,19 @@ impl<'c, 'a> Reading<'c, 'a> {
     fn take(&mut self, row: Row<'_>, line: u64) {
         let origin = format!("{}:line {line}", self.file);
         match build(row, self.ctx, &mut self.services, origin) {
-            Ok(deploy) => self.parsed.records.push(deploy),
+            Ok(deploy) => match self.sink.as_mut() {
+                Some(sink) => sink(deploy),
+                None => self.parsed.records.push(deploy),
+            },
             Err(problem) => self.reject(line, problem.field.as_deref(), problem.message),
         }
     }
 
+    /// Streamed records are merged by whoever received them; kept ones are merged here.
     fn finish(mut self) -> Parsed<Deploy> {
-        merge_duplicates(&mut self.parsed, self.ctx, &self.file);
+        if self.sink.is_none() {
+            merge_duplicates(&mut self.parsed, &self.file);
+        }
         self.parsed
     }
 }
@@ -466,8 +475,23 @@ impl<'c, 'a> Reading<'c, 'a> {
 /// `in_progress` never replaces a final one. Each value that changes is reported in
 /// [`Parsed::notes`]; a merge that would break a rule (`finished_at` before `started_at`)
 /// rejects the later record and keeps the earlier.
-pub fn parse_jsonl(mut reader: impl BufRead, ctx: &Context) -> Parsed<Deploy> {
-    let mut reading = Reading::new(ctx);
+pub fn parse_jsonl(reader: impl BufRead, ctx: &Context) -> Parsed<Deploy> {
+    read_jsonl(reader, ctx, None)
+}
+
+/// [`parse_jsonl`] handing each record to `sink` as it is read, unmerged: the returned
+/// [`Parsed`] holds the rejects and notes only. Repeated ids are the receiver's to merge, with
+/// [`merge_repeat`].
+pub fn stream_jsonl(reader: impl BufRead, ctx: &Context, sink: &mut dyn FnMut(Deploy)) -> Parsed<Deploy> {
+    read_jsonl(reader, ctx, Some(sink))
+}
+
+fn read_jsonl(
+    mut reader: impl BufRead,
+    ctx: &Context,
+    sink: Option<&mut dyn FnMut(Deploy)>,
+) -> Parsed<Deploy> {
+    let mut reading = Reading::new(ctx, sink);
     let mut buf = Vec::new();
     let mut line: u64 = 0;
     loop {
@@ -513,7 +537,16 @@ pub fn parse_jsonl(mut reader: impl BufRead, ctx: &Context) -> Parsed<Deploy> {
 /// at `line 1` and no row is read: every row would carry the same fault. Rows are checked and
 /// merged as [`parse_jsonl`] does.
 pub fn parse_csv(reader: impl BufRead, ctx: &Context) -> Parsed<Deploy> {
-    let mut reading = Reading::new(ctx);
+    read_csv(reader, ctx, None)
+}
+
+/// [`parse_csv`] handing each record to `sink` as it is read, unmerged (see [`stream_jsonl`]).
+pub fn stream_csv(reader: impl BufRead, ctx: &Context, sink: &mut dyn FnMut(Deploy)) -> Parsed<Deploy> {
+    read_csv(reader, ctx, Some(sink))
+}
+
+fn read_csv(reader: impl BufRead, ctx: &Context, sink: Option<&mut dyn FnMut(Deploy)>) -> Parsed<Deploy> {
+    let mut reading = Reading::new(ctx, sink);
     let mut csv = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(reader);
     let mut record = csv::ByteRecord::new();
     let header = match csv.read_byte_record(&mut record) {
@@ -602,16 +635,13 @@ fn header_columns(header: &csv::ByteRecord) -> Result<Vec<usize>, Problem> {
 ///
 /// Runs once over the finished list, sorting indices rather than keeping a map of ids while
 /// reading, so a file without duplicates costs one sort and no second copy of its ids.
-fn merge_duplicates(parsed: &mut Parsed<Deploy>, ctx: &Context<'_>, file: &str) {
+fn merge_duplicates(parsed: &mut Parsed<Deploy>, file: &str) {
     let records = &mut parsed.records;
     let mut order: Vec<usize> = (0..records.len()).collect();
     order.sort_by(|&a, &b| records[a].id.cmp(&records[b].id).then(a.cmp(&b)));
     if !order.windows(2).any(|w| records[w[0]].id == records[w[1]].id) {
         return;
     }
-    let position = |origin: &str| {
-        origin.strip_prefix(file).and_then(|p| p.strip_prefix(':')).unwrap_or(origin).to_string()
-    };
     let mut remove = vec![false; records.len()];
     let mut notes: Vec<(usize, String)> = Vec::new();
     let mut rejects: Vec<(usize, Reject)> = Vec::new();
@@ -623,35 +653,13 @@ fn merge_duplicates(parsed: &mut Parsed<Deploy>, ctx: &Context<'_>, file: &str) 
         }
         let first = order[start];
         for &later in &order[start + 1..end] {
-            let (merged, changes) = merge(&records[first], &records[later]);
-            let here = position(&records[later].origin);
-            let there = position(&records[first].origin);
             remove[later] = true;
-            match check(&merged) {
-                Ok(()) => {
-                    let note = if changes.is_empty() {
-                        format!("{file}: {here}: deploy {:?} repeats {there}; kept once", merged.id)
-                    } else {
-                        format!(
-                            "{file}: {here}: deploy {:?} repeats {there} with different values, merged (the later value kept): {}",
-                            merged.id,
-                            changes.join(", ")
-                        )
-                    };
+            match merge_repeat(&records[first], &records[later], file) {
+                Repeat::Merged(merged, note) => {
                     notes.push((later, note));
                     records[first] = merged;
                 }
-                Err(problem) => rejects.push((
-                    later,
-                    ctx.reject(
-                        here,
-                        problem.field.as_deref(),
-                        format!(
-                            "repeats deploy {:?} of {there}; merged, {}",
-                            records[first].id, problem.message
-                        ),
-                    ),
-                )),
+                Repeat::Rejected(reject) => rejects.push((later, reject)),
             }
         }
         start = end;
@@ -665,6 +673,45 @@ fn merge_duplicates(parsed: &mut Parsed<Deploy>, ctx: &Context<'_>, file: &str) 
     rejects.sort_by_key(|(i, _)| *i);
     parsed.notes.extend(notes.into_iter().map(|(_, n)| n));
     parsed.rejects.extend(rejects.into_iter().map(|(_, r)| r));
+}
+
+/// What a later record of one file with an earlier one's id came to.
+pub enum Repeat {
+    /// The two merged (the later value kept), and the note saying what changed.
+    Merged(Deploy, String),
+    /// Merged they would break a rule: the later record is rejected, the earlier kept.
+    Rejected(Reject),
+}
+
+/// Fold `later` into `first`, two records of `file` sharing an id, as the canonical format
+/// merges repeats.
+pub fn merge_repeat(first: &Deploy, later: &Deploy, file: &str) -> Repeat {
+    let position = |origin: &str| {
+        origin.strip_prefix(file).and_then(|p| p.strip_prefix(':')).unwrap_or(origin).to_string()
+    };
+    let (merged, changes) = merge(first, later);
+    let here = position(&later.origin);
+    let there = position(&first.origin);
+    match check(&merged) {
+        Ok(()) => {
+            let note = if changes.is_empty() {
+                format!("{file}: {here}: deploy {:?} repeats {there}; kept once", merged.id)
+            } else {
+                format!(
+                    "{file}: {here}: deploy {:?} repeats {there} with different values, merged (the later value kept): {}",
+                    merged.id,
+                    changes.join(", ")
+                )
+            };
+            Repeat::Merged(merged, note)
+        }
+        Err(problem) => Repeat::Rejected(Reject {
+            file: file.to_string(),
+            position: here,
+            field: problem.field,
+            message: format!("repeats deploy {:?} of {there}; merged, {}", first.id, problem.message),
+        }),
+    }
 }
 
 /// `earlier` updated by `later`, and the values that changed (`sha "abc" → "def"`).
