@@ -780,3 +780,49 @@ fn formats_are_detected_from_the_content_of_real_exports() {
         incidents.column("source").unwrap().str().unwrap().iter().map(|s| s.unwrap().to_string()).collect();
     assert_eq!(sources, ["gcp", "statuspage"].iter().map(|s| s.to_string()).collect());
 }
+
+#[test]
+fn an_option_the_format_does_not_read_is_an_error_not_ignored() {
+    let ws = Workspace::new();
+    ws.write(
+        "deploys.jsonl",
+        "{\"id\":\"d1\",\"service\":\"api\",\"environment\":\"production\",\"started_at\":\"2026-06-01T10:00:00Z\",\"status\":\"success\"}\n",
+    );
+    ws.write("faultline.toml", "[[deploys]]\npath = \"deploys.jsonl\"\nstatuses = \"statuses.json\"\n");
+    let out = ws.run(&["ingest"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("deploys.jsonl: `statuses` is set, but the canonical format does not read it (only github does); remove it or set the right `format`"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn deploys_repeated_across_and_within_files_merge_into_one_row_each() {
+    let ws = Workspace::new();
+    let row = |id: &str, sha: &str, start: &str| {
+        format!(
+            "{{\"id\":\"{id}\",\"service\":\"api\",\"environment\":\"production\",\"sha\":\"{sha}\",\"started_at\":\"{start}\",\"status\":\"success\"}}\n"
+        )
+    };
+    ws.write(
+        "a.jsonl",
+        &(row("d2", "aaaa", "2026-06-01T11:00:00Z")
+            + &row("d1", "bbbb", "2026-06-01T10:00:00Z")
+            + &row("d2", "cccc", "2026-06-01T11:00:00Z")),
+    );
+    ws.write("b.jsonl", &row("d1", "dddd", "2026-06-01T09:00:00Z"));
+    ws.write("faultline.toml", "[[deploys]]\npath = \"a.jsonl\"\n[[deploys]]\npath = \"b.jsonl\"\n");
+    let out = ws.run(&["ingest"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("a.jsonl: line 3: deploy \"d2\" repeats line 1 with different values, merged (the later value kept): sha \"aaaa\" → \"cccc\""), "{}", out.stderr);
+    assert!(out.stderr.contains("deploy \"d1\" of "), "{}", out.stderr);
+    assert!(out.stderr.contains("b.jsonl:line 1 with different values, merged (the later value kept): sha \"bbbb\" → \"dddd\", started_at 2026-06-01T10:00:00Z → 2026-06-01T09:00:00Z"), "{}", out.stderr);
+    let deploys = read_table(&ws, "deploys");
+    let column = |name: &str| -> Vec<String> {
+        deploys.column(name).unwrap().str().unwrap().iter().map(|v| v.unwrap().to_string()).collect()
+    };
+    assert_eq!(column("id"), vec!["d1", "d2"]);
+    assert_eq!(column("sha"), vec!["dddd", "cccc"]);
+}

@@ -9,6 +9,7 @@ pub mod deploy_table;
 pub mod deploys;
 pub mod git;
 pub mod gitai;
+mod grouped;
 pub mod incidents;
 pub mod provenance;
 pub mod source;

@@ -335,6 +335,14 @@ fn unknown_format(path: &Path, given: Option<&str>, known: &[&str]) -> Error {
     }
 }
 
+/// A source option its format does not read.
+fn unused_option(path: &Path, option: &str, format: &str, readers: &str) -> Error {
+    Error::Usage(format!(
+        "{}: `{option}` is set, but the {format} format does not read it (only {readers} does); remove it or set the right `format`",
+        path.display()
+    ))
+}
+
 fn read_catalog(
     source: &CatalogSource,
     repos: &[(String, Option<String>)],
@@ -375,6 +383,9 @@ fn read_deploys(
             .ok_or_else(|| unknown_format(&source.path, None, &deploys::FORMATS))?
             .to_string(),
     };
+    if source.statuses.is_some() && format != "github" {
+        return Err(unused_option(&source.path, "statuses", &format, "github"));
+    }
     let open = || fs::File::open(&source.path).map(BufReader::new).map_err(|e| Error::io(&source.path, e));
     let text = || read_text(&source.path);
     Ok(match format.as_str() {
@@ -383,6 +394,13 @@ fn read_deploys(
             deploys::canonical::stream_jsonl(open()?, &ctx, sink)
         }
         "canonical" => deploys::canonical::stream_csv(open()?, &ctx, sink),
+        // Vendor JSON Lines stream too, a group of one record's payloads at a time.
+        f if deploys::JSON_LINES_FORMATS.contains(&f)
+            && (f != "github" || source.statuses.is_none())
+            && (first_line_is_json_object(&start) || super::grouped::first_line_is_object(&source.path)) =>
+        {
+            deploys::read_json_lines(f, &ctx)?
+        }
         "github" => {
             let statuses = match &source.statuses {
                 Some(path) => Some((path.as_path(), read_text(path)?)),
@@ -417,6 +435,28 @@ fn read_incidents(source: &IncidentSource, resolver: &ServiceResolver) -> Result
             .ok_or_else(|| unknown_format(&source.path, None, incidents::FORMATS))?
             .to_string(),
     };
+    // Options only some readers use: given to another, they would be ignored without a word.
+    let companion_formats = ["pagerduty", "pagerduty-csv", "incidentio"];
+    if source.log_entries.is_some() && source.updates.is_some() {
+        return Err(Error::Usage(format!(
+            "{}: both `log_entries` and `updates` are set; give one file of log entries (PagerDuty) or updates (incident.io)",
+            source.path.display()
+        )));
+    }
+    for (option, given) in
+        [("log_entries", source.log_entries.is_some()), ("updates", source.updates.is_some())]
+    {
+        if given && !companion_formats.contains(&format.as_str()) {
+            return Err(unused_option(&source.path, option, &format, "pagerduty or incidentio"));
+        }
+    }
+    for (option, given) in
+        [("milestones", !source.milestones.is_empty()), ("service_fields", !source.service_fields.is_empty())]
+    {
+        if given && format != "incidentio" {
+            return Err(unused_option(&source.path, option, &format, "incidentio"));
+        }
+    }
     let companion_path = source.log_entries.as_ref().or(source.updates.as_ref());
     let companion_text = match companion_path {
         Some(path) => Some((path.as_path(), read_text(path)?)),
@@ -437,6 +477,17 @@ fn read_incidents(source: &IncidentSource, resolver: &ServiceResolver) -> Result
         f if f == "pagerduty-csv" || (f == "pagerduty" && !starts_like_json(&start)) => {
             let mut parsed = incidents::pagerduty::parse_csv(open()?, &ctx, &options);
             incidents::pagerduty::attach_companion(&mut parsed, companion, &ctx);
+            parsed
+        }
+        // Vendor JSON Lines stream, a group of one incident's payloads at a time; the log
+        // entries are attached once, to all of them.
+        f if incidents::JSON_LINES_FORMATS.contains(&f)
+            && (first_line_is_json_object(&start) || super::grouped::first_line_is_object(&source.path)) =>
+        {
+            let mut parsed = incidents::read_json_lines(f, &ctx, &options)?;
+            if f == "pagerduty" {
+                incidents::pagerduty::attach_companion(&mut parsed, companion, &ctx);
+            }
             parsed
         }
         "pagerduty" => incidents::pagerduty::parse(&read_text(&source.path)?, companion, &ctx, &options),

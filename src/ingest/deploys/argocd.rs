@@ -28,8 +28,9 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
-use super::input::{self, child, documents, first_time, get, required_time, string};
+use super::input::{self, child, documents, first_time, get, required_time, string, Document};
 use super::naming::{self, resolve_first, Named};
+use crate::ingest::grouped::NoteKind;
 use crate::ingest::source::{Context, Parsed};
 use crate::model::{Deploy, DeployKind, DeployStatus, Reject};
 
@@ -39,9 +40,14 @@ pub const SOURCE: &str = "argocd";
 /// Read Argo CD Applications.
 pub fn parse(text: &str, ctx: &Context) -> Parsed<Deploy> {
     let (docs, rejects) = documents(text, ctx);
+    from_documents(&docs, rejects, ctx)
+}
+
+/// Read the Applications of `docs` (a file's, or one group's of JSON Lines), after `rejects`.
+pub(crate) fn from_documents(docs: &[Document], rejects: Vec<Reject>, ctx: &Context) -> Parsed<Deploy> {
     let mut parsed = Parsed { rejects, ..Parsed::default() };
     let mut apps: Vec<(String, &Value)> = Vec::new();
-    for doc in &docs {
+    for doc in docs {
         match &doc.value {
             Value::Array(items) => apps
                 .extend(items.iter().enumerate().map(|(i, v)| (child(&doc.position, &format!("[{i}]")), v))),
@@ -71,6 +77,33 @@ pub fn parse(text: &str, ctx: &Context) -> Parsed<Deploy> {
     }
     input::sort(&mut parsed.records);
     parsed
+}
+
+/// The group of one JSON Lines payload when the file is read a group at a time
+/// ([`crate::ingest::grouped`]): the Application's `namespace/name`. Applications are read
+/// each on its own, so this only keeps one application's lines together; a list or an array
+/// goes with its first Application.
+pub(crate) fn group_key(value: &Value) -> Option<String> {
+    match value {
+        Value::Array(items) => items.first().and_then(group_key),
+        value if get(value, &["items"]).is_some() => {
+            get(value, &["items"])?.as_array()?.first().and_then(group_key)
+        }
+        value => {
+            let name = string(value, &["metadata", "name"])?;
+            Some(format!("{}/{name}", string(value, &["metadata", "namespace"]).unwrap_or("")))
+        }
+    }
+}
+
+/// The kinds of this reader's notes, for reading JSON Lines a group at a time: the count of
+/// defaulted environments comes last.
+pub(crate) fn note_kind(note: &str) -> NoteKind {
+    if note.contains(" name no environment and were recorded as") {
+        NoteKind::Count(0)
+    } else {
+        NoteKind::Line
+    }
 }
 
 /// One history entry or operation, before it becomes a deploy.

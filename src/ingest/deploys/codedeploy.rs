@@ -22,7 +22,7 @@
 
 use serde_json::Value;
 
-use super::input::{self, child, documents, first_time, get, string};
+use super::input::{self, child, documents, first_time, get, string, Document};
 use super::naming::{self, resolve_name};
 use crate::ingest::source::{Context, Parsed};
 use crate::model::{Deploy, DeployKind, DeployStatus, Reject};
@@ -33,9 +33,14 @@ pub const SOURCE: &str = "codedeploy";
 /// Read CodeDeploy `get-deployment` / `batch-get-deployments` output.
 pub fn parse(text: &str, ctx: &Context) -> Parsed<Deploy> {
     let (docs, rejects) = documents(text, ctx);
+    from_documents(&docs, rejects, ctx)
+}
+
+/// Read the deployments of `docs` (a file's, or one group's of JSON Lines), after `rejects`.
+pub(crate) fn from_documents(docs: &[Document], rejects: Vec<Reject>, ctx: &Context) -> Parsed<Deploy> {
     let mut parsed = Parsed { rejects, ..Parsed::default() };
     let mut infos: Vec<(String, &Value)> = Vec::new();
-    for doc in &docs {
+    for doc in docs {
         let tops: Vec<(String, &Value)> = match &doc.value {
             Value::Array(items) => {
                 items.iter().enumerate().map(|(i, v)| (child(&doc.position, &format!("[{i}]")), v)).collect()
@@ -79,6 +84,24 @@ pub fn parse(text: &str, ctx: &Context) -> Parsed<Deploy> {
     }
     input::sort(&mut parsed.records);
     parsed
+}
+
+/// The group of one JSON Lines payload when the file is read a group at a time
+/// ([`crate::ingest::grouped`]): the `deploymentId` (of `deploymentInfo`, of the first of
+/// `deploymentsInfo`, or of the deployment itself; of an array's first element).
+/// Deployments are read each on its own, so this only keeps one deployment's lines together.
+pub(crate) fn group_key(value: &Value) -> Option<String> {
+    let info = match value {
+        Value::Array(items) => return items.first().and_then(group_key),
+        value => match get(value, &["deploymentInfo"]) {
+            Some(info) => info,
+            None => match get(value, &["deploymentsInfo"]) {
+                Some(infos) => infos.as_array()?.first()?,
+                None => value,
+            },
+        },
+    };
+    string(info, &["deploymentId"]).map(str::to_string)
 }
 
 fn deployment(info: &Value, position: &str, ctx: &Context) -> Result<Deploy, Reject> {

@@ -19,9 +19,10 @@
 use chrono::SecondsFormat;
 use serde_json::Value;
 
-use super::input::{self, child, documents, get, required_time, string};
+use super::input::{self, child, documents, get, required_time, string, Document};
 use super::kubernetes::{
-    annotation_revision, event_status, fold, is_flux_source, RevisionEvent, RevisionFinder, Seen, Tally,
+    annotation_revision, event_status, fold, is_flux_source, object_key, RevisionEvent, RevisionFinder, Seen,
+    Tally,
 };
 use crate::ingest::source::{Context, Parsed};
 use crate::model::{Deploy, Reject};
@@ -32,9 +33,14 @@ pub const SOURCE: &str = "flux";
 /// Read Flux notification events; those naming a revision become deploys.
 pub fn parse(text: &str, ctx: &Context) -> Parsed<Deploy> {
     let (docs, rejects) = documents(text, ctx);
+    from_documents(&docs, rejects, ctx)
+}
+
+/// Read the events of `docs` (a file's, or one group's of JSON Lines), after `rejects`.
+pub(crate) fn from_documents(docs: &[Document], rejects: Vec<Reject>, ctx: &Context) -> Parsed<Deploy> {
     let mut parsed = Parsed { rejects, ..Parsed::default() };
     let mut items: Vec<(String, &Value)> = Vec::new();
-    for doc in &docs {
+    for doc in docs {
         match &doc.value {
             Value::Array(elements) => items.extend(
                 elements.iter().enumerate().map(|(i, v)| (child(&doc.position, &format!("[{i}]")), v)),
@@ -54,6 +60,20 @@ pub fn parse(text: &str, ctx: &Context) -> Parsed<Deploy> {
     tally.notes("Flux event", ctx, &mut parsed);
     fold(events, SOURCE, "Flux event", ctx, &mut parsed);
     parsed
+}
+
+/// The group of one JSON Lines payload when the file is read a group at a time
+/// ([`crate::ingest::grouped`]): the involved object (`kind/namespace/name`), whose events
+/// are folded together; an array goes with its first event's object. Its notes are those of
+/// [`super::kubernetes::note_kind`].
+pub(crate) fn group_key(value: &Value) -> Option<String> {
+    match value {
+        Value::Array(items) => items.first().and_then(group_key),
+        value => {
+            let object = get(value, &["involvedObject"]).filter(|o| o.is_object())?;
+            Some(object_key(object, string(object, &["namespace"]).unwrap_or("")))
+        }
+    }
 }
 
 fn event(item: &Value, position: &str, ctx: &Context, finder: &RevisionFinder) -> Result<Seen, Reject> {
@@ -84,7 +104,7 @@ fn event(item: &Value, position: &str, ctx: &Context, finder: &RevisionFinder) -
     let name = string(object, &["name"]).unwrap_or("");
     let namespace = string(object, &["namespace"]).unwrap_or("");
     Ok(Seen::Revision(RevisionEvent {
-        object: format!("{kind}/{namespace}/{name}"),
+        object: object_key(object, namespace),
         name: name.to_string(),
         namespace: namespace.to_string(),
         revision,

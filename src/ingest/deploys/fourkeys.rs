@@ -20,8 +20,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::input::{self, child, documents, get, scalar, string};
+use super::input::{self, child, documents, get, scalar, string, Document};
 use super::naming;
+use crate::ingest::grouped::NoteKind;
 use crate::ingest::source::{Context, Parsed};
 use crate::ingest::time;
 use crate::model::{Deploy, DeployKind, DeployStatus, Reject};
@@ -37,9 +38,14 @@ pub const COLUMNS: [&str; 7] =
 /// Read Four Keys `deployments` rows.
 pub fn parse(text: &str, ctx: &Context) -> Parsed<Deploy> {
     let (docs, rejects) = documents(text, ctx);
+    from_documents(&docs, rejects, ctx)
+}
+
+/// Read the rows of `docs` (a file's, or one group's of JSON Lines), after `rejects`.
+pub(crate) fn from_documents(docs: &[Document], rejects: Vec<Reject>, ctx: &Context) -> Parsed<Deploy> {
     let mut parsed = Parsed { rejects, ..Parsed::default() };
     let mut rows: Vec<(String, &Value)> = Vec::new();
-    for doc in &docs {
+    for doc in docs {
         match &doc.value {
             Value::Array(elements) => rows.extend(
                 elements.iter().enumerate().map(|(i, v)| (child(&doc.position, &format!("[{i}]")), v)),
@@ -67,6 +73,29 @@ pub fn parse(text: &str, ctx: &Context) -> Parsed<Deploy> {
     }
     input::sort(&mut parsed.records);
     parsed
+}
+
+/// The group of one JSON Lines row when the file is read a group at a time
+/// ([`crate::ingest::grouped`]): `source:deploy_id`, the deploy's id (of an array's first row).
+/// Rows are read each on its own, so this only keeps one deploy's rows together.
+pub(crate) fn group_key(value: &Value) -> Option<String> {
+    match value {
+        Value::Array(items) => items.first().and_then(group_key),
+        value => {
+            let id = scalar(value, &["deploy_id"])?;
+            Some(format!("{}:{id}", string(value, &["source"]).unwrap_or("")))
+        }
+    }
+}
+
+/// The kinds of this reader's notes, for reading JSON Lines a group at a time: its one note is
+/// a count.
+pub(crate) fn note_kind(note: &str) -> NoteKind {
+    if note.contains(" list several changes and no `main_commit`") {
+        NoteKind::Count(0)
+    } else {
+        NoteKind::Line
+    }
 }
 
 /// A deploy, and whether its head was unknown among several changes.

@@ -51,11 +51,7 @@ pub struct StatusesFile<'a> {
 /// `deployment` object, else the REST list (with `statuses`, which only the REST list uses).
 pub fn parse(text: &str, statuses: Option<StatusesFile<'_>>, ctx: &Context) -> Parsed<Deploy> {
     let (docs, rejects) = documents(text, ctx);
-    let webhooks = docs.iter().any(|doc| match &doc.value {
-        Value::Array(items) => items.iter().any(|i| get(i, &["deployment"]).is_some_and(Value::is_object)),
-        other => get(other, &["deployment"]).is_some_and(Value::is_object),
-    });
-    if webhooks {
+    if docs.iter().any(|doc| is_webhook(&doc.value)) {
         let mut parsed = webhooks_from(&docs, rejects, ctx);
         if let Some(file) = statuses {
             parsed.notes.push(format!(
@@ -67,6 +63,40 @@ pub fn parse(text: &str, statuses: Option<StatusesFile<'_>>, ctx: &Context) -> P
         parsed
     } else {
         rest_from(&docs, rejects, statuses, ctx)
+    }
+}
+
+/// Whether a document is a webhook payload (one with a `deployment` object), or an array
+/// holding one: then [`parse`] reads the whole file as webhooks.
+pub(crate) fn is_webhook(value: &Value) -> bool {
+    match value {
+        Value::Array(items) => items.iter().any(|i| get(i, &["deployment"]).is_some_and(Value::is_object)),
+        other => get(other, &["deployment"]).is_some_and(Value::is_object),
+    }
+}
+
+/// The group of one JSON Lines payload when the file is read a group at a time
+/// ([`crate::ingest::grouped`]): the deployment id, which webhooks are merged by and the REST
+/// list's repeats are told by (`deployment.id` of a webhook payload, `id` of a REST
+/// deployment); for an array, its first element's.
+pub(crate) fn group_key(value: &Value) -> Option<String> {
+    match value {
+        Value::Array(items) => items.first().and_then(group_key),
+        Value::Object(_) => match get(value, &["deployment"]).filter(|d| d.is_object()) {
+            Some(deployment) => scalar(deployment, &["id"]),
+            None => scalar(value, &["id"]),
+        },
+        _ => None,
+    }
+}
+
+/// Read one group of JSON Lines documents as [`parse`] reads a whole file's: as webhooks when
+/// any line of the file is one (`webhooks`), else as the REST list without a statuses file.
+pub(crate) fn parse_lines(docs: &[Document], webhooks: bool, ctx: &Context) -> Parsed<Deploy> {
+    if webhooks {
+        webhooks_from(docs, Vec::new(), ctx)
+    } else {
+        rest_from(docs, Vec::new(), None, ctx)
     }
 }
 

@@ -14,6 +14,7 @@ use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::ingest::grouped::{self, JsonLines};
 use crate::ingest::source::Context;
 use crate::ingest::time;
 use crate::model::{Deploy, Reject};
@@ -21,7 +22,7 @@ use crate::model::{Deploy, Reject};
 /// One JSON value of a file, with where it starts (`$` for a whole-file document, `line 3`
 /// for JSON Lines, `document 2` for the second of several YAML documents).
 #[derive(Debug, Clone)]
-pub(super) struct Document {
+pub(crate) struct Document {
     pub position: String,
     pub value: Value,
 }
@@ -93,18 +94,38 @@ fn json_lines(text: &str, ctx: &Context) -> (Vec<Document>, Vec<Reject>) {
         if line.trim().is_empty() {
             continue;
         }
-        let position = format!("line {}", index + 1);
         match serde_json::from_str::<Value>(line) {
-            Ok(value) => docs.push(Document { position, value }),
-            Err(e) => rejects.push(ctx.reject(
-                position,
-                None,
-                format!("not valid JSON: {} at column {}", json_message(&e), e.column()),
-            )),
+            Ok(value) => docs.push(line_document(index + 1, value)),
+            Err(e) => rejects.push(broken_line(ctx, index + 1, &e)),
         }
     }
     (docs, rejects)
 }
+
+/// The document of JSON Lines line `line` (1-based).
+pub(crate) fn line_document(line: usize, value: Value) -> Document {
+    Document { position: format!("line {line}"), value }
+}
+
+/// The reject for JSON Lines line `line`, which is not JSON.
+pub(crate) fn broken_line(ctx: &Context, line: usize, e: &serde_json::Error) -> Reject {
+    ctx.reject(
+        format!("line {line}"),
+        None,
+        format!("not valid JSON: {} at column {}", json_message(e), e.column()),
+    )
+}
+
+/// How every deploy reader reads JSON Lines, for reading them a group at a time
+/// ([`crate::ingest::grouped`]): documents and broken lines as [`documents`] gives them,
+/// records sorted by [`sort`], and notes that are about their lines unless a reader says
+/// otherwise.
+pub(crate) const JSON_LINES: JsonLines<Document, Deploy> = JsonLines {
+    document: line_document,
+    broken: broken_line,
+    order: sort_by_line,
+    note_kind: grouped::line_note,
+};
 
 /// serde_json's message without its ` at line L column C` (positions are given apart).
 fn json_message(e: &serde_json::Error) -> String {
@@ -257,8 +278,21 @@ pub(super) fn repo_name(url: &str) -> Option<String> {
 }
 
 /// Records in a deterministic order: by start, then id.
-pub(super) fn sort(records: &mut [Deploy]) {
+pub(crate) fn sort(records: &mut [Deploy]) {
     records.sort_by(|a, b| a.started_at.cmp(&b.started_at).then_with(|| a.id.cmp(&b.id)));
+}
+
+/// Records as [`sort`] orders them, those that tie there (one id in several lines) in the
+/// order of their lines: a JSON Lines file read a group at a time gives its records group by
+/// group, where the whole file gives them line by line.
+fn sort_by_line(records: &mut [Deploy]) {
+    records.sort_by(|a, b| {
+        (a.started_at, &a.id, grouped::origin_line(&a.origin)).cmp(&(
+            b.started_at,
+            &b.id,
+            grouped::origin_line(&b.origin),
+        ))
+    });
 }
 
 #[cfg(test)]

@@ -34,8 +34,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use regex::Regex;
 use serde_json::Value;
 
-use super::input::{self, child, documents, first_time, get, string};
+use super::input::{self, child, documents, first_time, get, string, Document};
 use super::naming::{self, resolve_first, Named};
+use crate::ingest::grouped::NoteKind;
 use crate::ingest::source::{Context, Parsed};
 use crate::model::{Deploy, DeployKind, DeployStatus, Reject};
 
@@ -45,9 +46,14 @@ pub const SOURCE: &str = "kubernetes";
 /// Read Kubernetes events; those naming a revision become deploys.
 pub fn parse(text: &str, ctx: &Context) -> Parsed<Deploy> {
     let (docs, rejects) = documents(text, ctx);
+    from_documents(&docs, rejects, ctx)
+}
+
+/// Read the events of `docs` (a file's, or one group's of JSON Lines), after `rejects`.
+pub(crate) fn from_documents(docs: &[Document], rejects: Vec<Reject>, ctx: &Context) -> Parsed<Deploy> {
     let mut parsed = Parsed { rejects, ..Parsed::default() };
     let mut items: Vec<(String, &Value)> = Vec::new();
-    for doc in &docs {
+    for doc in docs {
         match &doc.value {
             Value::Array(elements) => items.extend(
                 elements.iter().enumerate().map(|(i, v)| (child(&doc.position, &format!("[{i}]")), v)),
@@ -76,6 +82,49 @@ pub fn parse(text: &str, ctx: &Context) -> Parsed<Deploy> {
     tally.notes("event", ctx, &mut parsed);
     fold(events, SOURCE, "Kubernetes event", ctx, &mut parsed);
     parsed
+}
+
+/// The group of one JSON Lines payload when the file is read a group at a time
+/// ([`crate::ingest::grouped`]): the object the event is about (`kind/namespace/name`, as
+/// [`fold`] groups events), since all events of one object must be read together to fold them
+/// and to tell a rollback. A list or an array goes with its first event's object.
+pub(crate) fn group_key(value: &Value) -> Option<String> {
+    match value {
+        Value::Array(items) => items.first().and_then(group_key),
+        value if get(value, &["items"]).is_some() => {
+            get(value, &["items"])?.as_array()?.first().and_then(group_key)
+        }
+        value => {
+            let object_path: &[&str] =
+                if get(value, &["involvedObject"]).is_some() { &["involvedObject"] } else { &["regarding"] };
+            let object = get(value, object_path).filter(|o| o.is_object())?;
+            let namespace = string(object, &["namespace"])
+                .or_else(|| string(value, &["metadata", "namespace"]))
+                .unwrap_or("");
+            Some(object_key(object, namespace))
+        }
+    }
+}
+
+/// `kind/namespace/name` of an involved object.
+pub(super) fn object_key(object: &Value, namespace: &str) -> String {
+    let kind = string(object, &["kind"]).unwrap_or("");
+    let name = string(object, &["name"]).unwrap_or("");
+    format!("{kind}/{namespace}/{name}")
+}
+
+/// The kinds of this reader's notes (and Flux's), for reading JSON Lines a group at a time:
+/// the counts [`Tally::notes`] and [`fold`] write, in their order.
+pub(crate) fn note_kind(note: &str) -> NoteKind {
+    if note.contains(" name no revision and are not deploys") {
+        NoteKind::Count(0)
+    } else if note.contains(" are about Flux sources") {
+        NoteKind::Count(1)
+    } else if note.contains(" name no environment and were recorded as") {
+        NoteKind::Count(2)
+    } else {
+        NoteKind::Line
+    }
 }
 
 /// What one event turned out to be.
@@ -220,7 +269,7 @@ fn event(item: &Value, position: &str, ctx: &Context, finder: &RevisionFinder) -
         }
     };
     Ok(Seen::Revision(RevisionEvent {
-        object: format!("{kind}/{namespace}/{name}"),
+        object: object_key(object, namespace),
         name: name.to_string(),
         namespace: namespace.to_string(),
         revision,

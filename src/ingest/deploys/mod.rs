@@ -10,6 +10,10 @@
 //! record belongs to follows the same rules in every reader (see each module): the record's
 //! own words, then `<service>` or `<service>-<environment>` names looked up in the catalog and
 //! the config's `[deploys.services]`, then the catch-all mapping `"*"`.
+//!
+//! A vendor JSON Lines file is not read as text but a group of one record's lines at a time
+//! (`read_json_lines`, see `crate::ingest::grouped`), so each reader also says which group a
+//! payload belongs to (`group_key`) and reads a group's documents (`from_documents`).
 
 pub mod argocd;
 pub mod canonical;
@@ -23,12 +27,19 @@ pub mod pagerduty;
 mod input;
 mod naming;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 
+use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use regex::Regex;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::ingest::grouped::{read_grouped, JsonLines};
+use crate::ingest::source::{Context, Parsed};
+use crate::model::Deploy;
 
 /// The environment recorded for a deploy whose source names none (Argo CD, Flux, Kubernetes
 /// events and PagerDuty change events usually don't); each reader notes how many it recorded so.
@@ -145,6 +156,77 @@ fn keys(text: &str, json: bool) -> BTreeSet<&str> {
 fn change_event_type() -> &'static Regex {
     static TYPE: OnceLock<Regex> = OnceLock::new();
     TYPE.get_or_init(|| Regex::new(r#""type"\s*:\s*"change_event""#).expect("a valid regex literal"))
+}
+
+/// The vendor formats whose JSON Lines files [`read_json_lines`] reads.
+pub(crate) const JSON_LINES_FORMATS: [&str; 7] =
+    ["github", "argocd", "pagerduty", "codedeploy", "kubernetes", "flux", "fourkeys"];
+
+/// Read the vendor JSON Lines file `ctx.file` (its first non-blank line a JSON object) without
+/// loading it whole: a group of one record's payloads at a time, with the format's grouping
+/// key and reader (see [`crate::ingest::grouped`]). GitHub's file is read as webhooks when any
+/// line is one, as the REST list otherwise, and without a statuses file.
+pub(crate) fn read_json_lines(format: &str, ctx: &Context) -> Result<Parsed<Deploy>> {
+    let lines = |note_kind| JsonLines { note_kind, ..input::JSON_LINES };
+    match format {
+        "github" => {
+            let webhooks = Cell::new(false);
+            let key = |value: &Value| {
+                webhooks.set(webhooks.get() || github::is_webhook(value));
+                github::group_key(value)
+            };
+            read_grouped(
+                ctx,
+                &input::JSON_LINES,
+                key,
+                |text| github::parse(text, None, ctx),
+                |docs| github::parse_lines(docs, webhooks.get(), ctx),
+            )
+        }
+        "argocd" => read_grouped(
+            ctx,
+            &lines(argocd::note_kind),
+            argocd::group_key,
+            |text| argocd::parse(text, ctx),
+            |docs| argocd::from_documents(docs, Vec::new(), ctx),
+        ),
+        "pagerduty" => read_grouped(
+            ctx,
+            &lines(pagerduty::note_kind),
+            pagerduty::group_key,
+            |text| pagerduty::parse(text, ctx),
+            |docs| pagerduty::from_documents(docs, Vec::new(), ctx),
+        ),
+        "codedeploy" => read_grouped(
+            ctx,
+            &input::JSON_LINES,
+            codedeploy::group_key,
+            |text| codedeploy::parse(text, ctx),
+            |docs| codedeploy::from_documents(docs, Vec::new(), ctx),
+        ),
+        "kubernetes" => read_grouped(
+            ctx,
+            &lines(kubernetes::note_kind),
+            kubernetes::group_key,
+            |text| kubernetes::parse(text, ctx),
+            |docs| kubernetes::from_documents(docs, Vec::new(), ctx),
+        ),
+        "flux" => read_grouped(
+            ctx,
+            &lines(kubernetes::note_kind),
+            flux::group_key,
+            |text| flux::parse(text, ctx),
+            |docs| flux::from_documents(docs, Vec::new(), ctx),
+        ),
+        "fourkeys" => read_grouped(
+            ctx,
+            &lines(fourkeys::note_kind),
+            fourkeys::group_key,
+            |text| fourkeys::parse(text, ctx),
+            |docs| fourkeys::from_documents(docs, Vec::new(), ctx),
+        ),
+        other => Err(Error::Internal(format!("deploy format {other:?} has no JSON Lines reading by groups"))),
+    }
 }
 
 #[cfg(test)]

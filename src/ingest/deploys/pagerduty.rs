@@ -34,8 +34,9 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::{Map, Value};
 
-use super::input::{self, child, documents, get, required_time, string};
+use super::input::{self, child, documents, get, required_time, scalar, string, Document};
 use super::naming::{self, resolve_name, Named};
+use crate::ingest::grouped::NoteKind;
 use crate::ingest::source::{Context, Parsed};
 use crate::model::{Deploy, DeployKind, DeployStatus, Reject};
 
@@ -45,9 +46,14 @@ pub const SOURCE: &str = "pagerduty";
 /// Read PagerDuty change events.
 pub fn parse(text: &str, ctx: &Context) -> Parsed<Deploy> {
     let (docs, rejects) = documents(text, ctx);
+    from_documents(&docs, rejects, ctx)
+}
+
+/// Read the change events of `docs` (a file's, or one group's of JSON Lines), after `rejects`.
+pub(crate) fn from_documents(docs: &[Document], rejects: Vec<Reject>, ctx: &Context) -> Parsed<Deploy> {
     let mut parsed = Parsed { rejects, ..Parsed::default() };
     let mut events: Vec<(String, &Value)> = Vec::new();
-    for doc in &docs {
+    for doc in docs {
         match &doc.value {
             Value::Array(items) => events
                 .extend(items.iter().enumerate().map(|(i, v)| (child(&doc.position, &format!("[{i}]")), v))),
@@ -86,6 +92,31 @@ pub fn parse(text: &str, ctx: &Context) -> Parsed<Deploy> {
     }
     input::sort(&mut parsed.records);
     parsed
+}
+
+/// The group of one JSON Lines payload when the file is read a group at a time
+/// ([`crate::ingest::grouped`]): the change event's `id` (of `change_event`, of the first of
+/// `change_events`, of an array's first event). Change events are read each on its own, so
+/// this only keeps one event's lines together.
+pub(crate) fn group_key(value: &Value) -> Option<String> {
+    let event = match value {
+        Value::Array(items) => return items.first().and_then(group_key),
+        value => match get(value, &["change_events"]) {
+            Some(events) => events.as_array()?.first()?,
+            None => get(value, &["change_event"]).unwrap_or(value),
+        },
+    };
+    scalar(event, &["id"])
+}
+
+/// The kinds of this reader's notes, for reading JSON Lines a group at a time: its one note is
+/// the count of defaulted environments.
+pub(crate) fn note_kind(note: &str) -> NoteKind {
+    if note.contains(" name no environment and were recorded as") {
+        NoteKind::Count(0)
+    } else {
+        NoteKind::Line
+    }
 }
 
 struct Patterns {

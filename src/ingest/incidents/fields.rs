@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
+use crate::ingest::grouped::{self, JsonLines};
 use crate::ingest::source::Context;
 use crate::ingest::time::{self, Zone};
 use crate::model::{Incident, Reject, TimelineEvent};
@@ -91,16 +92,37 @@ pub(crate) fn documents(text: &str, ctx: &Context<'_>) -> (Vec<(String, Value)>,
             continue;
         }
         match serde_json::from_str::<Value>(line) {
-            Ok(value) => docs.push((format!("line {}: $", index + 1), value)),
-            Err(e) => rejects.push(ctx.reject(
-                format!("line {}", index + 1),
-                None,
-                format!("not valid JSON ({}); expected one JSON object per line", json_message(&e)),
-            )),
+            Ok(value) => docs.push(line_document(index + 1, value)),
+            Err(e) => rejects.push(broken_line(ctx, index + 1, &e)),
         }
     }
     (docs, rejects)
 }
+
+/// The document of JSON Lines line `line` (1-based), at root path `line N: $`.
+pub(crate) fn line_document(line: usize, value: Value) -> (String, Value) {
+    (format!("line {line}: $"), value)
+}
+
+/// The reject for JSON Lines line `line`, which is not JSON.
+pub(crate) fn broken_line(ctx: &Context<'_>, line: usize, e: &serde_json::Error) -> Reject {
+    ctx.reject(
+        format!("line {line}"),
+        None,
+        format!("not valid JSON ({}); expected one JSON object per line", json_message(e)),
+    )
+}
+
+/// How the incident readers read JSON Lines, for reading them a group at a time
+/// ([`crate::ingest::grouped`]): documents and broken lines as [`documents`] gives them,
+/// records in the order of their groups, notes about their lines unless a reader says
+/// otherwise.
+pub(crate) const JSON_LINES: JsonLines<(String, Value), Incident> = JsonLines {
+    document: line_document,
+    broken: broken_line,
+    order: grouped::group_order,
+    note_kind: grouped::line_note,
+};
 
 /// One JSON object of a source, where it is, and the context it is read in.
 #[derive(Clone)]

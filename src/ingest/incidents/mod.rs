@@ -24,6 +24,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::error::{Error, Result};
+use crate::ingest::grouped::read_grouped;
+use crate::ingest::source::{Context, Parsed};
+use crate::model::Incident;
+
 /// How one incident source is read, from its entry in the config.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IncidentOptions {
@@ -47,6 +52,40 @@ pub struct CompanionFile<'a> {
     pub path: &'a Path,
     /// Its content.
     pub text: &'a str,
+}
+
+/// The vendor formats whose JSON Lines files [`read_json_lines`] reads.
+pub(crate) const JSON_LINES_FORMATS: [&str; 2] = ["pagerduty", "opsgenie"];
+
+/// Read the vendor JSON Lines file `ctx.file` (its first non-blank line a JSON object) without
+/// loading it whole: a group of one incident's payloads at a time, with the format's grouping
+/// key and reader (see [`crate::ingest::grouped`]). PagerDuty's log entries are not attached
+/// here: the caller attaches them once, to every group's incidents
+/// ([`pagerduty::attach_companion`]).
+pub(crate) fn read_json_lines(
+    format: &str,
+    ctx: &Context<'_>,
+    options: &IncidentOptions,
+) -> Result<Parsed<Incident>> {
+    match format {
+        "pagerduty" => read_grouped(
+            ctx,
+            &pagerduty::JSON_LINES,
+            pagerduty::group_key,
+            |text| pagerduty::parse(text, None, ctx, options),
+            |docs| pagerduty::parse_lines(docs, ctx, options),
+        ),
+        "opsgenie" => read_grouped(
+            ctx,
+            &opsgenie::JSON_LINES,
+            opsgenie::group_key,
+            |text| opsgenie::parse(text, ctx, options),
+            |docs| opsgenie::from_documents(docs, Vec::new(), ctx, options),
+        ),
+        other => {
+            Err(Error::Internal(format!("incident format {other:?} has no JSON Lines reading by groups")))
+        }
+    }
 }
 
 /// The format names an `[[incidents]]` entry may give as `format`.

@@ -24,6 +24,7 @@ use serde_json::Value;
 
 use super::fields::{self, Record};
 use super::{severity_from_name, IncidentOptions};
+use crate::ingest::grouped::{self, JsonLines, NoteKind};
 use crate::ingest::source::{Context, Parsed};
 use crate::model::{Incident, Reject, TimelineEvent};
 
@@ -33,11 +34,21 @@ pub const FORMAT: &str = "opsgenie";
 /// Read Opsgenie alert webhooks or REST alerts.
 pub fn parse(text: &str, ctx: &Context<'_>, options: &IncidentOptions) -> Parsed<Incident> {
     let (docs, rejects) = fields::documents(text, ctx);
+    from_documents(&docs, rejects, ctx, options)
+}
+
+/// Read the alerts of `docs` (a file's, or one group's of JSON Lines), after `rejects`.
+pub(crate) fn from_documents(
+    docs: &[(String, Value)],
+    rejects: Vec<Reject>,
+    ctx: &Context<'_>,
+    options: &IncidentOptions,
+) -> Parsed<Incident> {
     let mut parsed = Parsed { rejects, ..Parsed::default() };
     // Alert id, the incident so far, and where it was first seen (for the note below).
     let mut alerts: Vec<(String, Incident, String)> = Vec::new();
     let mut payloads = Vec::new();
-    for (path, doc) in &docs {
+    for (path, doc) in docs {
         match doc {
             Value::Array(items) => payloads
                 .extend(items.iter().enumerate().map(|(i, v)| Record::new(v, format!("{path}[{i}]"), ctx))),
@@ -88,6 +99,46 @@ pub fn parse(text: &str, ctx: &Context<'_>, options: &IncidentOptions) -> Parsed
         parsed.records.push(fields::finish(incident));
     }
     parsed
+}
+
+/// The group of one JSON Lines payload when the file is read a group at a time
+/// ([`crate::ingest::grouped`]): the alert's id (a webhook's `alert.alertId`, a REST alert's
+/// `id`, the first alert's of `data` or of an array), by which [`parse`] merges its views.
+pub(crate) fn group_key(value: &Value) -> Option<String> {
+    let id = |value: Option<&Value>| match value? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+        _ => None,
+    };
+    match value {
+        Value::Array(items) => items.first().and_then(group_key),
+        Value::Object(map) if map.contains_key("alert") => id(map.get("alert")?.get("alertId")),
+        Value::Object(map) if map.contains_key("data") => match map.get("data")? {
+            Value::Array(alerts) => id(alerts.first()?.get("id")),
+            alert => id(alert.get("id")),
+        },
+        _ => None,
+    }
+}
+
+/// The kinds of this reader's notes, for reading JSON Lines a group at a time: an alert that
+/// names no service is noted once every payload is read, in the order the alerts were first
+/// met; the other notes are about one payload.
+pub(crate) fn note_kind(note: &str) -> NoteKind {
+    if note.contains(" names no affected service") {
+        NoteKind::Record
+    } else {
+        NoteKind::Line
+    }
+}
+
+/// How this reader reads JSON Lines a group at a time.
+pub(crate) const JSON_LINES: JsonLines<(String, Value), Incident> =
+    JsonLines { order: in_origin_order, note_kind, ..fields::JSON_LINES };
+
+/// Alerts in the order [`parse`] gives them: where each was first read.
+fn in_origin_order(records: &mut [Incident]) {
+    records.sort_by_key(|incident| grouped::origin_line(&incident.origin));
 }
 
 /// One webhook payload.

@@ -35,12 +35,15 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Duration, Utc};
+use regex::Regex;
 use serde_json::{Map, Value};
 
 use super::fields::{self, Record};
 use super::{severity_from_name, CompanionFile, IncidentOptions};
+use crate::ingest::grouped::{self, JsonLines, NoteKind};
 use crate::ingest::source::{Context, Parsed};
 use crate::ingest::time::Zone;
 use crate::model::{Incident, Reject, TimelineEvent};
@@ -117,6 +120,84 @@ pub fn parse_webhooks(text: &str, ctx: &Context<'_>, options: &IncidentOptions) 
     webhooks(&docs, ctx, options, &mut parsed);
     parsed
 }
+
+/// Read one group of JSON Lines documents as [`parse`] reads a file of several lines: as
+/// webhooks.
+pub(crate) fn parse_lines(
+    docs: &[(String, Value)],
+    ctx: &Context<'_>,
+    options: &IncidentOptions,
+) -> Parsed<Incident> {
+    let mut parsed = Parsed::default();
+    webhooks(docs, ctx, options, &mut parsed);
+    parsed
+}
+
+/// The group of one JSON Lines webhook when the file is read a group at a time
+/// ([`crate::ingest::grouped`]): the incident's id, by which [`parse`] merges the payloads of
+/// one incident (a V3 event's `data.id`, or `data.incident.id` when the data is a note or a
+/// responder; a V2 webhook's first message's `incident.id`, an array's first payload's). A V2
+/// webhook whose messages are about several incidents goes with the first: the others are
+/// read apart from their own group's lines.
+pub(crate) fn group_key(value: &Value) -> Option<String> {
+    /// `null` counts as absent, as in [`Record::get`].
+    fn present(value: Option<&Value>) -> Option<&Value> {
+        value.filter(|v| !v.is_null())
+    }
+    let id = |value: Option<&Value>| match value? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+        _ => None,
+    };
+    match value {
+        Value::Array(items) => items.first().and_then(group_key),
+        value if present(value.get("messages")).is_some() => {
+            id(value["messages"].as_array()?.first()?.get("incident")?.get("id"))
+        }
+        value => {
+            let event = present(value.get("event"))?;
+            let data = present(event.get("data"))?;
+            let is_incident = event.get("resource_type").and_then(Value::as_str) == Some("incident")
+                || data.get("type").and_then(Value::as_str) == Some("incident");
+            if is_incident {
+                id(data.get("id"))
+            } else {
+                id(present(data.get("incident"))?.get("id"))
+            }
+        }
+    }
+}
+
+/// The kinds of this reader's notes, for reading JSON Lines a group at a time: a V2 message's
+/// notes are written as its line is read, a V3 incident's once every payload is read.
+pub(crate) fn note_kind(note: &str) -> NoteKind {
+    static V2: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^line \d+: \$(\[\d+\])?\.messages\[").expect("built-in pattern is valid")
+    });
+    if V2.is_match(note) {
+        NoteKind::Line
+    } else {
+        NoteKind::Record
+    }
+}
+
+/// A file's incidents in the order [`parse`] gives them: the V2 ones where each was first
+/// read, then the V3 ones in the order they were first met (their groups' order: the origin of
+/// a V3 incident is its earliest event, not its first line).
+fn webhook_order(records: &mut [Incident]) {
+    records.sort_by_key(|incident| {
+        let v2 = incident.origin.ends_with(".incident") && incident.origin.contains(".messages[");
+        if v2 {
+            (0, grouped::origin_line(&incident.origin))
+        } else {
+            (1, None)
+        }
+    });
+}
+
+/// How this reader reads JSON Lines (webhooks) a group at a time.
+pub(crate) const JSON_LINES: JsonLines<(String, Value), Incident> =
+    JsonLines { order: webhook_order, note_kind, ..fields::JSON_LINES };
 
 /// Read the analytics raw incidents (`{"data": [...], "time_zone"}` or an array of rows).
 pub fn parse_analytics(text: &str, ctx: &Context<'_>, options: &IncidentOptions) -> Parsed<Incident> {
