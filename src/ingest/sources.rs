@@ -50,15 +50,21 @@ pub fn read(config: &Config, repos: &[(String, Option<String>)]) -> Result<Sourc
         read_catalog(catalog, repos, &mut sources)?;
     }
     let mut collector = DeployCollector::default();
+    let mut repo_names = RepoNames::new(repos);
     for source in &config.deploys {
         let resolver = ServiceResolver::new(&sources.services, &source.services);
         let file = collector.begin_file(source.path.display().to_string());
-        let mut parsed = read_deploys(source, &resolver, &mut |deploy| collector.push(file, deploy))?;
+        let mut parsed = read_deploys(source, &resolver, &mut |mut deploy| {
+            repo_names.resolve(&mut deploy);
+            collector.push(file, deploy);
+        })?;
         check_deploys(&mut parsed, &source.path);
-        for deploy in parsed.records.drain(..) {
+        for mut deploy in parsed.records.drain(..) {
+            repo_names.resolve(&mut deploy);
             collector.push(file, deploy);
         }
         absorb(&mut sources.rejects, &mut sources.notes, parsed, &mut Vec::new());
+        sources.notes.extend(repo_names.unknown_note(&source.path));
     }
     sources.deploys = collector.finish(&mut sources.notes, &mut sources.rejects, merge_deploy_files)?;
     for source in &config.incidents {
@@ -90,6 +96,62 @@ fn absorb<T>(rejects: &mut Vec<Reject>, notes: &mut Vec<String>, parsed: Parsed<
     into.extend(parsed.records);
     rejects.extend(parsed.rejects);
     notes.extend(parsed.notes);
+}
+
+/// A deploy's `repo` as a configured repository's name. Vendors name the repository by its
+/// URL's last part (`acme/shop-monorepo` gives `shop-monorepo`), which is the configured name
+/// only by luck: a configured repository whose remote ends in that name is meant. A name that
+/// is neither is kept as written, and each file's such names are noted once, since their
+/// commits cannot be found.
+struct RepoNames {
+    configured: std::collections::BTreeSet<String>,
+    by_remote: std::collections::BTreeMap<String, String>,
+    unknown: std::collections::BTreeMap<String, usize>,
+}
+
+impl RepoNames {
+    fn new(repos: &[(String, Option<String>)]) -> RepoNames {
+        let configured = repos.iter().map(|(name, _)| name.clone()).collect();
+        let mut by_remote = std::collections::BTreeMap::new();
+        for (name, remote) in repos {
+            let last = remote
+                .as_deref()
+                .map(|r| r.trim().trim_end_matches('/'))
+                .and_then(|r| r.rsplit(['/', ':']).next());
+            if let Some(last) = last {
+                let last = last.strip_suffix(".git").unwrap_or(last).to_string();
+                by_remote.entry(last).or_insert_with(|| name.clone());
+            }
+        }
+        RepoNames { configured, by_remote, unknown: std::collections::BTreeMap::new() }
+    }
+
+    fn resolve(&mut self, deploy: &mut Deploy) {
+        let Some(repo) = deploy.repo.as_mut() else { return };
+        if self.configured.is_empty() || self.configured.contains(repo) {
+            return;
+        }
+        match self.by_remote.get(repo.as_str()) {
+            Some(name) => *repo = name.clone(),
+            None => *self.unknown.entry(repo.clone()).or_default() += 1,
+        }
+    }
+
+    /// The note for the names of one file that matched no configured repository.
+    fn unknown_note(&mut self, file: &Path) -> Option<String> {
+        if self.unknown.is_empty() {
+            return None;
+        }
+        let names: Vec<String> = std::mem::take(&mut self.unknown)
+            .into_iter()
+            .map(|(name, n)| format!("`{name}` ({n})"))
+            .collect();
+        Some(format!(
+            "{}: deploys name repositories that are not configured and match no configured remote: {}; their commits cannot be looked up",
+            file.display(),
+            names.join(", ")
+        ))
+    }
 }
 
 /// Every reader's deploys pass the canonical format's own checks (a finish before the start, a
@@ -467,7 +529,9 @@ fn read_incidents(source: &IncidentSource, resolver: &ServiceResolver) -> Result
     let open = || fs::File::open(&source.path).map(BufReader::new).map_err(|e| Error::io(&source.path, e));
     Ok(match format.as_str() {
         // JSON Lines stream; a JSON array, one object or YAML are read whole.
-        "canonical" if first_line_is_json_object(&start) => {
+        "canonical"
+            if first_line_is_json_object(&start) || super::grouped::first_line_is_object(&source.path) =>
+        {
             incidents::canonical::parse_jsonl(open()?, &canonical)
         }
         "canonical" => incidents::canonical::parse(&read_text(&source.path)?, &canonical),
@@ -501,6 +565,29 @@ fn read_incidents(source: &IncidentSource, resolver: &ServiceResolver) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vendor_repository_names_become_configured_ones() {
+        let repos = vec![
+            ("shop".to_string(), Some("git@github.com:acme/shop-monorepo.git".to_string())),
+            ("auth".to_string(), None),
+        ];
+        let mut names = RepoNames::new(&repos);
+        let mut named = |repo: &str| {
+            let mut deploy = crate::ingest::deploys::testing::deploy_named(repo);
+            names.resolve(&mut deploy);
+            deploy.repo.unwrap()
+        };
+        assert_eq!(named("shop-monorepo"), "shop");
+        assert_eq!(named("auth"), "auth");
+        assert_eq!(named("billing"), "billing");
+        assert_eq!(named("billing"), "billing");
+        assert_eq!(
+            names.unknown_note(Path::new("d.json")).as_deref(),
+            Some("d.json: deploys name repositories that are not configured and match no configured remote: `billing` (2); their commits cannot be looked up")
+        );
+        assert_eq!(names.unknown_note(Path::new("d.json")), None);
+    }
 
     fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
         chrono::DateTime::parse_from_rfc3339(text).unwrap().to_utc()

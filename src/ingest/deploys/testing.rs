@@ -74,3 +74,22 @@ pub(crate) fn lines(records: &[Deploy]) -> Vec<String> {
 pub(crate) fn rejects(rejects: &[crate::model::Reject]) -> Vec<String> {
     rejects.iter().map(|r| r.to_string()).collect()
 }
+
+/// A plain successful deploy of `checkout` from repository `repo`.
+pub(crate) fn deploy_named(repo: &str) -> Deploy {
+    Deploy {
+        id: "d1".into(),
+        service: "checkout".into(),
+        environment: "production".into(),
+        repo: Some(repo.into()),
+        sha: None,
+        started_at: chrono::DateTime::from_timestamp(1_780_304_400, 0).expect("in range"),
+        finished_at: None,
+        status: crate::model::DeployStatus::Success,
+        kind: crate::model::DeployKind::Deploy,
+        rollback_of: None,
+        actor: None,
+        source: "canonical".into(),
+        origin: "d.json:$".into(),
+    }
+}
