@@ -118,7 +118,7 @@ pub fn parse(
     let mut updates_by_incident: BTreeMap<String, Vec<TimelineEvent>> = BTreeMap::new();
     let mut unmatched = Vec::new();
     if root.get("incident_updates").is_some() {
-        read_updates(&record, &mut updates_by_incident, &mut parsed.rejects);
+        read_updates(&record, None, &mut updates_by_incident, &mut parsed.rejects);
         unmatched.push(record.clone());
     }
     let companion_root;
@@ -130,7 +130,7 @@ pub fn parse(
                 companion_root = value;
                 let companion_record = Record::new(&companion_root, "$", &companion_ctx);
                 if companion_root.get("incident_updates").is_some() {
-                    read_updates(&companion_record, &mut updates_by_incident, &mut parsed.rejects);
+                    read_updates(&companion_record, None, &mut updates_by_incident, &mut parsed.rejects);
                     unmatched.push(companion_record);
                 } else {
                     parsed.rejects.push(companion_record.reject_record(format!(
@@ -163,9 +163,12 @@ pub fn parse(
     parsed
 }
 
-/// The updates of a document's `incident_updates`, by incident id.
+/// The `incident_updates` under `root`, by the incident each names. Nested in an incident
+/// (`nested_in`), an update must name that incident: one naming another is a reject, never
+/// attached to the wrong timeline.
 fn read_updates(
     root: &Record<'_, '_>,
+    nested_in: Option<&str>,
     into: &mut BTreeMap<String, Vec<TimelineEvent>>,
     rejects: &mut Vec<Reject>,
 ) {
@@ -179,6 +182,13 @@ fn read_updates(
     for (index, value) in items.iter().enumerate() {
         let update = root.item("incident_updates", index, value);
         match read_update(&update) {
+            Ok((incident, _)) if nested_in.is_some_and(|id| id != incident) => rejects.push(update.reject(
+                "incident_id",
+                format!(
+                    "`{incident}`, but the update is nested in incident `{}`; expected that incident's id",
+                    nested_in.unwrap_or_default()
+                ),
+            )),
             Ok((incident, event)) => into.entry(incident).or_default().push(event),
             Err(reject) => rejects.push(reject),
         }
@@ -312,7 +322,7 @@ fn incident(
     }
     if record.get("incident_updates").is_some() {
         let mut nested = BTreeMap::new();
-        read_updates(record, &mut nested, rejects);
+        read_updates(record, Some(&id), &mut nested, rejects);
         timeline.extend(nested.into_values().flatten());
     }
 
@@ -406,6 +416,11 @@ mod tests {
              "new_incident_status": {"name": "Investigating"}}
         ]});
         incident["incident_updates"] = updates["incident_updates"].clone();
+        // An update nested in the incident itself must be that incident's.
+        incident["incident"]["incident_updates"] = serde_json::json!([
+            {"id": "u3", "incident_id": "01SOMEOTHERINCIDENT", "created_at": "2021-08-17T13:40:00Z",
+             "message": "not this incident's"}
+        ]);
         let options = IncidentOptions {
             milestones: [("started".to_string(), "customer impact BEGAN".to_string())].into(),
             service_fields: vec!["Affected Team".to_string()],
@@ -413,7 +428,10 @@ mod tests {
         };
         let services = resolver();
         let parsed = parse(&text(&incident), None, &ctx("one.json", &services, None), &options);
-        assert_eq!(parsed.rejects, vec![]);
+        assert_eq!(
+            parsed.rejects.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+            ["one.json: $.incident.incident_updates[0]: field `incident_id`: `01SOMEOTHERINCIDENT`, but the update is nested in incident `01FDAG4SAP5TYPT98WGR2N7W91`; expected that incident's id"]
+        );
         let incident = &parsed.records[0];
         assert_eq!(incident.started_at, at("2021-08-17T13:00:00.000001Z"));
         assert_eq!(incident.detected_at, Some(at("2021-08-17T13:28:57.801578Z")));
