@@ -41,8 +41,10 @@ use crate::ingest::grouped::{read_grouped, JsonLines};
 use crate::ingest::source::{Context, Parsed};
 use crate::model::Deploy;
 
-/// The environment recorded for a deploy whose source names none (Argo CD, Flux, Kubernetes
-/// events and PagerDuty change events usually don't); each reader notes how many it recorded so.
+/// The environment recorded for a deploy whose source names none. Argo CD, Flux, Kubernetes
+/// events and PagerDuty change events usually don't, and their readers note how many they
+/// recorded so; a GitHub environment named exactly as its service (`checkout`) is this one;
+/// Four Keys rows are production deploys by that schema's definition, so theirs go unnoted.
 pub const DEFAULT_ENVIRONMENT: &str = "production";
 
 /// The formats [`detect`] tells apart, by the names the config's `format = "…"` uses.
