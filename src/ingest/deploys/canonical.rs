@@ -1350,6 +1350,36 @@ pub(crate) mod tests {
         }
     }
 
+    /// A validator for one of `docs/schemas/`.
+    pub(crate) fn schema(name: &str) -> jsonschema::Validator {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/schemas").join(name);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
+        jsonschema::validator_for(&schema).expect("the schema is a valid JSON Schema")
+    }
+
+    #[test]
+    fn the_deploy_schema_accepts_the_fixtures_and_rejects_what_the_reader_rejects() {
+        let validator = schema("deploy.schema.json");
+        let fixture = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/canonical/deploys.jsonl"),
+        )
+        .unwrap();
+        for line in fixture.lines().filter(|l| !l.trim().is_empty()) {
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            let errors: Vec<String> = validator.iter_errors(&value).map(|e| e.to_string()).collect();
+            assert_eq!(errors, Vec::<String>::new(), "{line}");
+        }
+        for bad in [
+            r#"{"id":"d1","service":"a","environment":"p","started_at":"2026-06-01T10:00:00Z","status":"succeeded"}"#,
+            r#"{"id":"d1","service":"a","environment":"p","started_at":"2026-06-01T10:00:00Z","status":"success","sah":"abc1"}"#,
+            r#"{"id":"d1","environment":"p","started_at":"2026-06-01T10:00:00Z","status":"success"}"#,
+        ] {
+            let value: serde_json::Value = serde_json::from_str(bad).unwrap();
+            assert!(!validator.is_valid(&value), "{bad}");
+        }
+    }
+
     proptest! {
         #[test]
         fn any_deploys_survive_a_write_then_read_round_trip(
@@ -1357,6 +1387,12 @@ pub(crate) mod tests {
                 .prop_map(|mut d| { d.sort_by(|a, b| a.id.cmp(&b.id)); d.dedup_by(|a, b| a.id == b.id); d })
         ) {
             let services = ServiceResolver::default();
+            // What the writer writes is what the documented schema describes.
+            let validator = schema("deploy.schema.json");
+            for line in to_jsonl(&deploys).lines() {
+                let value: serde_json::Value = serde_json::from_str(line).expect("JSON");
+                prop_assert!(validator.is_valid(&value), "{}", line);
+            }
             for (format, text) in [("jsonl", to_jsonl(&deploys)), ("csv", to_csv(&deploys))] {
                 let file = format!("p.{format}");
                 let context = ctx(&file, &services);

@@ -867,6 +867,25 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_incident_schema_accepts_the_fixtures_and_rejects_a_misspelt_field() {
+        let validator = crate::ingest::deploys::canonical::tests::schema("incident.schema.json");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/canonical");
+        let jsonl = std::fs::read_to_string(root.join("incidents.jsonl")).unwrap();
+        let mut values: Vec<Value> = jsonl.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let array: Value =
+            serde_json::from_str(&std::fs::read_to_string(root.join("incidents.json")).unwrap()).unwrap();
+        values.extend(array.as_array().cloned().unwrap_or_else(|| vec![array.clone()]));
+        assert!(values.len() >= 3);
+        for value in &values {
+            let errors: Vec<String> = validator.iter_errors(value).map(|e| e.to_string()).collect();
+            assert_eq!(errors, Vec::<String>::new(), "{value}");
+        }
+        let mut bad = values[0].clone();
+        bad["titel"] = bad["title"].clone();
+        assert!(!validator.is_valid(&bad));
+    }
+
     proptest! {
         #[test]
         fn any_incidents_survive_a_write_then_read_round_trip(
@@ -880,6 +899,12 @@ mod tests {
             let strip = |records: &[Incident]| -> Vec<Incident> {
                 records.iter().map(|i| Incident { origin: String::new(), ..i.clone() }).collect()
             };
+            // What the writer writes is what the documented schema describes.
+            let validator = crate::ingest::deploys::canonical::tests::schema("incident.schema.json");
+            for line in text.lines() {
+                let value: Value = serde_json::from_str(line).expect("JSON");
+                prop_assert!(validator.is_valid(&value), "{}", line);
+            }
             let parsed = parse_jsonl(text.as_bytes(), &ctx(file, &services, &sev));
             prop_assert_eq!(messages(&parsed), Vec::<String>::new());
             prop_assert_eq!(&parsed.notes, &Vec::<String>::new());
