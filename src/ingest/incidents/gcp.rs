@@ -185,6 +185,88 @@ mod tests {
             ]
         );
 
+        // Every incident's milestones: the earlier of `end` and the first AVAILABLE update
+        // mitigates, the later resolves.
+        let milestones: Vec<(&str, String, String, String, String)> = parsed
+            .records
+            .iter()
+            .map(|i| {
+                let show = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                    t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)).unwrap_or_default()
+                };
+                (
+                    i.id.as_str(),
+                    show(Some(i.started_at)),
+                    show(i.detected_at),
+                    show(i.mitigated_at),
+                    show(i.resolved_at),
+                )
+            })
+            .collect();
+        let expected: Vec<(&str, &str, &str, &str, &str)> = vec![
+            (
+                "gcp:TaA75H7XA1DQyM2ReK2f",
+                "2022-07-01T13:37:44Z",
+                "2022-07-01T14:05:02Z",
+                "2022-07-01T19:25:45Z",
+                "2022-07-01T19:25:45Z",
+            ),
+            (
+                "gcp:mDY7jN545et9XUV541MZ",
+                "2022-06-30T18:12:00Z",
+                "2022-06-30T18:45:06Z",
+                "2022-07-01T02:15:28Z",
+                "2022-07-01T02:15:28Z",
+            ),
+            (
+                "gcp:sPyYB214xAhqnoxNrrnW",
+                "2022-06-29T20:54:00Z",
+                "2022-06-29T22:14:46Z",
+                "2022-06-29T22:59:00Z",
+                "2022-06-29T23:11:51Z",
+            ),
+            (
+                "gcp:V3AJNVDysYF1EXttKC3N",
+                "2022-06-29T18:29:36Z",
+                "2022-06-29T18:29:38Z",
+                "2022-06-30T18:42:09Z",
+                "2022-06-30T18:42:09Z",
+            ),
+            (
+                "gcp:pXUM8jeE61fpp3VXz5sr",
+                "2022-06-28T16:08:29Z",
+                "2022-06-28T16:46:51Z",
+                "2022-06-28T17:04:11Z",
+                "2022-06-28T17:04:17Z",
+            ),
+            (
+                "gcp:mbtvSs2qKE3Nz6nxR6rY",
+                "2022-06-28T09:55:31Z",
+                "2022-06-28T10:20:33Z",
+                "2022-06-28T10:25:30Z",
+                "2022-06-28T10:25:35Z",
+            ),
+            (
+                "gcp:iAgVMxJUfE1J9et7j9KB",
+                "2022-06-16T08:11:00Z",
+                "2022-06-16T09:46:24Z",
+                "2022-06-16T09:44:00Z",
+                "2022-06-16T10:03:47Z",
+            ),
+            (
+                "gcp:huJFgyiNYPPypbw8PX9Y",
+                "2022-06-14T10:06:00Z",
+                "2022-06-16T16:27:22Z",
+                "2022-06-16T18:33:00Z",
+                "2022-06-16T18:55:37Z",
+            ),
+        ];
+        let expected: Vec<(&str, String, String, String, String)> = expected
+            .into_iter()
+            .map(|(id, s, d, m, r)| (id, s.to_string(), d.to_string(), m.to_string(), r.to_string()))
+            .collect();
+        assert_eq!(milestones, expected);
+
         let bigquery = &parsed.records[0];
         assert_eq!(bigquery.title, "[Google BigQuery] Lower throughput from the Read API");
         assert_eq!(bigquery.services, ["bigquery"]);
