@@ -14,17 +14,20 @@
 //! - the environment: `environment`, `env` or `stage`; else the `<environment>` part of the
 //!   service's name; else [`super::DEFAULT_ENVIRONMENT`] (noted);
 //! - the status: `status`, `state`, `result`, `build_state` or `deploy_state`
-//!   (`success`/`succeeded`/`passed`/`ok`/`completed` → success, `failed`/`failure`/`error`
-//!   → failure, `cancelled`/`canceled`/`aborted`/`stopped` → cancelled,
-//!   `running`/`in_progress`/`pending`/`started` → in progress); none → success, since a
-//!   change event reports a change that happened;
+//!   (`success`/`succeeded`/`successful`/`passed`/`ok`/`completed`/`complete`/`done` →
+//!   success, `failed`/`failure`/`error`/`errored` → failure,
+//!   `cancelled`/`canceled`/`aborted`/`stopped` → cancelled,
+//!   `running`/`in_progress`/`pending`/`started`/`queued` → in progress); none → success,
+//!   since a change event reports a change that happened; anything else is a reject naming
+//!   the key it was found under;
 //! - the actor: `actor`, `author`, `user`, `deployed_by` or `triggered_by`;
 //! - a rollback: `summary` says "rollback", "roll back" or "rolled back".
 //!
 //! The service is `custom_details.service` (or `app`, `application`), else each of `services`
 //! by its `summary` (name) then its `id`, else `source`, looked up in the catalog and the
 //! config's `[deploys.services]` (PagerDuty service ids such as `PEYSGRV` can be mapped there);
-//! then the catch-all mapping `"*"`; with no catalog at all, the first of those names as it is.
+//! then the catch-all mapping `"*"`; with no catalog at all, `custom_details.service` or each
+//! of `services` as written.
 //! An event for several catalog services is one deploy per service. Ids are
 //! `pagerduty:<event id>`, with `:<service>` appended when an event names several services.
 
@@ -143,15 +146,22 @@ impl Patterns {
 
 /// The `custom_details` value under the first of `keys` (case-insensitive) that holds text.
 fn detail(details: Option<&Map<String, Value>>, keys: &[&str]) -> Option<String> {
+    detail_at(details, keys).map(|(_, value)| value)
+}
+
+/// [`detail`] with the key it was found under, as written, for messages.
+fn detail_at(details: Option<&Map<String, Value>>, keys: &[&str]) -> Option<(String, String)> {
     let details = details?;
     for key in keys {
         let mut matching: Vec<(&String, &Value)> =
             details.iter().filter(|(k, _)| k.eq_ignore_ascii_case(key)).collect();
         matching.sort_by(|a, b| a.0.cmp(b.0));
-        for (_, value) in matching {
+        for (found, value) in matching {
             match value {
-                Value::String(s) if !s.trim().is_empty() => return Some(s.trim().to_string()),
-                Value::Number(n) => return Some(n.to_string()),
+                Value::String(s) if !s.trim().is_empty() => {
+                    return Some((found.clone(), s.trim().to_string()))
+                }
+                Value::Number(n) => return Some((found.clone(), n.to_string())),
                 _ => {}
             }
         }
@@ -217,20 +227,22 @@ fn change_event(
     let repo = detail(details, &["repo", "repository"])
         .and_then(|r| input::repo_name(&r))
         .or_else(|| commit_link.as_ref().and_then(|c| input::repo_name(&c[1])));
-    let status_text = detail(details, &["status", "state", "result", "build_state", "deploy_state"]);
-    let status = match status_text.as_deref().map(str::to_ascii_lowercase).as_deref() {
-        None | Some("success" | "succeeded" | "successful" | "passed" | "ok" | "completed" | "complete" | "done") => {
-            DeployStatus::Success
-        }
+    let status_at = detail_at(details, &["status", "state", "result", "build_state", "deploy_state"]);
+    let status = match status_at.as_ref().map(|(_, text)| text.to_ascii_lowercase()).as_deref() {
+        None
+        | Some(
+            "success" | "succeeded" | "successful" | "passed" | "ok" | "completed" | "complete" | "done",
+        ) => DeployStatus::Success,
         Some("failed" | "failure" | "error" | "errored") => DeployStatus::Failure,
         Some("cancelled" | "canceled" | "aborted" | "stopped") => DeployStatus::Cancelled,
         Some("running" | "in_progress" | "pending" | "started" | "queued") => DeployStatus::InProgress,
         Some(other) => {
+            let key = status_at.as_ref().map_or("status", |(key, _)| key.as_str());
             return Err(ctx.reject(
                 position,
-                Some("custom_details.status"),
+                Some(&format!("custom_details.{key}")),
                 format!("`{other}` is not a status faultline knows; expected success, failed, cancelled or running (or their synonyms)"),
-            ))
+            ));
         }
     };
     let finished_at =
@@ -418,7 +430,7 @@ mod tests {
             "\n",
             r#"{"id": "C", "type": "incident", "timestamp": "2026-06-01T10:00:00Z"}"#,
             "\n",
-            r#"{"id": "D", "timestamp": "2026-06-01T10:00:00Z", "custom_details": {"service": "checkout", "status": "meh"}}"#,
+            r#"{"id": "D", "timestamp": "2026-06-01T10:00:00Z", "custom_details": {"service": "checkout", "Result": "meh"}}"#,
             "\n",
         );
         let parsed = parse(text, &ctx);
@@ -429,7 +441,7 @@ mod tests {
                 "changes.jsonl: line 1: field `timestamp`: \"2026-06-01T10:00:00\" has no time zone; set `time_zone` for this source in faultline.toml (for example \"UTC\" or \"Europe/Berlin\")",
                 "changes.jsonl: line 2: field `services`: change event B maps to no service: none of `PXXXX` is a catalog service; map one under [deploys.services] in faultline.toml (\"PXXXX\" = \"<service>\")",
                 "changes.jsonl: line 3: field `type`: expected a `change_event`, found type `incident`",
-                "changes.jsonl: line 4: field `custom_details.status`: `meh` is not a status faultline knows; expected success, failed, cancelled or running (or their synonyms)",
+                "changes.jsonl: line 4: field `custom_details.Result`: `meh` is not a status faultline knows; expected success, failed, cancelled or running (or their synonyms)",
             ]
         );
     }
