@@ -6,6 +6,7 @@
 //! The library holds every stage; the `faultline` binary only wires them to a command line.
 #![warn(missing_docs)]
 
+pub mod analyze;
 pub mod config;
 pub mod error;
 pub mod ingest;

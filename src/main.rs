@@ -57,6 +57,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ingest::IngestOptions { rebuild: args.rebuild, lenient: args.lenient },
             )?;
             print_ingest_report(&report);
+            let analysis = faultline::analyze::analyze(&config).context("analysis failed")?;
+            print_analysis_report(&analysis);
             let ledger = Ledger::load(&Store::new(&config.store))?;
             let summary = ledger.summary();
             let text = match args.format {
@@ -133,6 +135,17 @@ fn print_ingest_report(report: &IngestReport) {
             }
         );
     }
+}
+
+/// What the analyses did, on stderr.
+fn print_analysis_report(report: &faultline::analyze::AnalysisReport) {
+    for note in &report.notes {
+        eprintln!("faultline: warning: {}", render::escape_terminal(note));
+    }
+    eprintln!(
+        "faultline: {} deploy(s) shipped {} commit(s) (deploy_commits)",
+        report.deploys_with_commits, report.deploy_commits
+    );
 }
 
 /// Write to stdout; a closed pipe is not an error.

@@ -394,3 +394,23 @@ pub struct ServiceDep {
     /// How the catalog says so: `depends_on` or `consumes_api`.
     pub via: String,
 }
+
+/// One commit one deploy shipped: reachable from the deploy's commit and not from the previous
+/// successful deploy of the same service and environment, and touching the service's folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeployCommit {
+    /// The deploy.
+    pub deploy_id: String,
+    /// Its service and environment.
+    pub service: String,
+    /// Its environment.
+    pub environment: String,
+    /// The configured repository.
+    pub repo: String,
+    /// The commit, full id.
+    pub sha: String,
+    /// 0 for the deployed commit itself, then 1, 2, … going back in history.
+    pub position: i32,
+    /// When the deploy started.
+    pub deployed_at: DateTime<Utc>,
+}

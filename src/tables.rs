@@ -10,8 +10,8 @@ use polars::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::model::{
-    ChangeKind, Commit, Confidence, Deploy, Evidence, FileChange, Incident, Provenance, Reject, Service,
-    ServiceDep, Signature, Trailer,
+    ChangeKind, Commit, Confidence, Deploy, DeployKind, DeployStatus, Evidence, FileChange, Incident,
+    Provenance, Reject, Service, ServiceDep, Signature, Trailer,
 };
 
 /// Table names, as files in the store and as tables in SQL.
@@ -36,6 +36,8 @@ pub mod names {
     pub const SERVICE_DEPS: &str = "service_deps";
     /// One row per record a source held that could not be used.
     pub const REJECTS: &str = "rejects";
+    /// What each deploy shipped: one row per (deploy, commit).
+    pub const DEPLOY_COMMITS: &str = "deploy_commits";
 }
 
 fn store_error(table: &str, e: PolarsError) -> Error {
@@ -536,4 +538,98 @@ pub fn rejects_frame(rejects: &[Reject]) -> Result<DataFrame> {
         Column::new("message".into(), v.iter().map(|x| x.message.as_str()).collect::<Vec<_>>()),
     ];
     DataFrame::new(v.len(), columns).map_err(|e| store_error(names::REJECTS, e))
+}
+
+/// Deploys back from the `deploys` table, in its order (start, then id).
+pub fn deploys_from_frame(frame: &DataFrame) -> Result<Vec<Deploy>> {
+    let t = names::DEPLOYS;
+    let s = |n: &str| strings(frame, t, n);
+    let (id, service, environment, repo, sha) =
+        (s("id")?, s("service")?, s("environment")?, s("repo")?, s("sha")?);
+    let (status, kind, rollback_of, actor, source, origin) =
+        (s("status")?, s("kind")?, s("rollback_of")?, s("actor")?, s("source")?, s("origin")?);
+    let (started, finished) = (ints(frame, t, "started_at")?, ints(frame, t, "finished_at")?);
+    let instant = |micros: Option<i64>| micros.and_then(DateTime::from_timestamp_micros);
+    let bad = |column: &str, value: &str| Error::Store {
+        path: format!("{t}.parquet").into(),
+        message: format!(
+            "`{column}` holds {value:?}, which this version does not know; run `faultline ingest --rebuild`"
+        ),
+    };
+    let mut out = Vec::with_capacity(frame.height());
+    for i in 0..frame.height() {
+        let status_text = status[i].clone().unwrap_or_default();
+        let status =
+            [DeployStatus::Success, DeployStatus::Failure, DeployStatus::InProgress, DeployStatus::Cancelled]
+                .into_iter()
+                .find(|s| s.as_str() == status_text)
+                .ok_or_else(|| bad("status", &status_text))?;
+        let kind_text = kind[i].clone().unwrap_or_default();
+        let kind = [DeployKind::Deploy, DeployKind::Rollback]
+            .into_iter()
+            .find(|k| k.as_str() == kind_text)
+            .ok_or_else(|| bad("kind", &kind_text))?;
+        out.push(Deploy {
+            id: id[i].clone().unwrap_or_default(),
+            service: service[i].clone().unwrap_or_default(),
+            environment: environment[i].clone().unwrap_or_default(),
+            repo: repo[i].clone(),
+            sha: sha[i].clone(),
+            started_at: instant(started[i]).ok_or_else(|| bad("started_at", "null"))?,
+            finished_at: instant(finished[i]),
+            status,
+            kind,
+            rollback_of: rollback_of[i].clone(),
+            actor: actor[i].clone(),
+            source: source[i].clone().unwrap_or_default(),
+            origin: origin[i].clone().unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
+/// Catalog services back from the `services` table (name, repository and path are what the
+/// analyses use; the rest is carried along).
+pub fn services_from_frame(frame: &DataFrame) -> Result<Vec<Service>> {
+    let t = names::SERVICES;
+    let s = |n: &str| strings(frame, t, n);
+    let (name, kind, system, owner, lifecycle, repo, path) =
+        (s("name")?, s("kind")?, s("system")?, s("owner")?, s("lifecycle")?, s("repo")?, s("path")?);
+    let tier = ints(frame, t, "tier")?;
+    let aliases = lists(frame, t, "aliases")?;
+    Ok((0..frame.height())
+        .map(|i| Service {
+            name: name[i].clone().unwrap_or_default(),
+            kind: kind[i].clone().unwrap_or_default(),
+            system: system[i].clone(),
+            owner: owner[i].clone(),
+            tier: tier[i].map(|t| t as i32),
+            lifecycle: lifecycle[i].clone(),
+            repo: repo[i].clone(),
+            path: path[i].clone(),
+            aliases: aliases[i].clone(),
+        })
+        .collect())
+}
+
+/// The `deploy_commits` table, in the order given (deploys by start, each one's commits
+/// newest first).
+pub fn deploy_commits_frame(rows: &[crate::model::DeployCommit]) -> Result<DataFrame> {
+    let text = |name: &str, f: &dyn Fn(&crate::model::DeployCommit) -> &str| {
+        Column::new(name.into(), rows.iter().map(|x| f(x)).collect::<Vec<&str>>())
+    };
+    let columns = vec![
+        text("deploy_id", &|x| &x.deploy_id),
+        text("service", &|x| &x.service),
+        text("environment", &|x| &x.environment),
+        text("repo", &|x| &x.repo),
+        text("sha", &|x| &x.sha),
+        Column::new("position".into(), rows.iter().map(|x| x.position).collect::<Vec<i32>>()),
+        utc_exact("deployed_at", rows.iter().map(|x| Some(micros_of(&x.deployed_at))).collect()),
+        Column::new(
+            "deployed_epoch".into(),
+            rows.iter().map(|x| x.deployed_at.timestamp()).collect::<Vec<i64>>(),
+        ),
+    ];
+    DataFrame::new(rows.len(), columns).map_err(|e| store_error(names::DEPLOY_COMMITS, e))
 }

@@ -826,3 +826,80 @@ fn deploys_repeated_across_and_within_files_merge_into_one_row_each() {
     assert_eq!(column("id"), vec!["d1", "d2"]);
     assert_eq!(column("sha"), vec!["dddd", "cccc"]);
 }
+
+#[test]
+fn each_deploy_ships_the_commits_since_the_last_good_one_in_its_services_folder() {
+    let ws = Workspace::new();
+    let b = RepoBuilder::init(&ws.path().join("r"), false);
+    let c1 = b.commit("main", &[], &[(b"services/a/x", Some(b"1\n"))], &alice(T0), "a: one");
+    let c2 = b.commit("main", &[c1], &[(b"services/b/y", Some(b"1\n"))], &alice(T0 + 60), "b: one");
+    let c3 = b.commit("main", &[c2], &[(b"services/a/x", Some(b"1\n2\n"))], &alice(T0 + 120), "a: two");
+    let c4 = b.commit("main", &[c3], &[(b"libs/z", Some(b"1\n"))], &alice(T0 + 180), "libs: one");
+    let c5 = b.commit("main", &[c4], &[(b"services/a/x", Some(b"1\n2\n3\n"))], &alice(T0 + 240), "a: three");
+    let component = |name: &str| {
+        format!("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\n  annotations:\n    backstage.io/source-location: url:https://github.com/acme/r/tree/main/services/{name}/\nspec:\n  type: service\n  lifecycle: production\n  owner: team\n")
+    };
+    ws.write("catalog.yaml", &format!("{}---\n{}", component("a"), component("b")));
+    let deploy = |id: &str,
+                  service: &str,
+                  sha: &str,
+                  minute: i64,
+                  status: &str,
+                  rollback_of: Option<&str>| {
+        let at = chrono::DateTime::from_timestamp(T0 + 3600 + minute * 60, 0).unwrap().to_rfc3339();
+        let rollback = rollback_of.map_or("null".to_string(), |r| format!("\"{r}\""));
+        format!("{{\"id\":\"{id}\",\"service\":\"{service}\",\"environment\":\"production\",\"repo\":\"r\",\"sha\":\"{sha}\",\"started_at\":\"{at}\",\"status\":\"{status}\",\"rollback_of\":{rollback}}}\n")
+    };
+    let lines = [
+        deploy("d1", "a", &c1.to_string(), 1, "success", None),
+        deploy("d2", "b", &c2.to_string(), 2, "success", None),
+        deploy("d3", "a", &c3.to_string()[..10], 3, "success", None),
+        deploy("d4", "a", &c5.to_string(), 4, "failure", None),
+        deploy("d5", "a", &c5.to_string(), 5, "success", None),
+        deploy("d6", "a", &c3.to_string(), 6, "success", Some("d5")),
+        deploy("d7", "a", "deadbeefdeadbeef", 7, "success", None),
+        deploy("d8", "a", &c5.to_string(), 8, "success", None),
+    ];
+    ws.write("deploys.jsonl", &lines.concat());
+    ws.write(
+        "faultline.toml",
+        "[[repos]]\nname = \"r\"\npath = \"r\"\n[catalog]\npath = \"catalog.yaml\"\n[[deploys]]\npath = \"deploys.jsonl\"\n",
+    );
+    let out = ws.run(&["analyze"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("faultline: warning: 1 deploy(s) name a commit that repository r does not have (history rewritten, or a shallow or stale clone); they are kept and ship nothing: d7 (deadbeefdeadbeef)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("faultline: 6 deploy(s) shipped 6 commit(s) (deploy_commits)"),
+        "{}",
+        out.stderr
+    );
+    let table = read_table(&ws, "deploy_commits");
+    let text = |name: &str| -> Vec<String> {
+        table.column(name).unwrap().str().unwrap().iter().map(|v| v.unwrap().to_string()).collect()
+    };
+    let position: Vec<i32> =
+        table.column("position").unwrap().i32().unwrap().iter().map(|v| v.unwrap()).collect();
+    let rows: Vec<(String, String, i32)> =
+        text("deploy_id").into_iter().zip(text("sha")).zip(position).map(|((d, s), p)| (d, s, p)).collect();
+    let (c1, c2, c3, c5) = (c1.to_string(), c2.to_string(), c3.to_string(), c5.to_string());
+    assert_eq!(
+        rows,
+        vec![
+            // The first deploy of a service is its baseline: its own commit only.
+            ("d1".to_string(), c1, 0),
+            ("d2".to_string(), c2, 0),
+            // Since d1: c3 and b's c2, kept to services/a.
+            ("d3".to_string(), c3, 0),
+            // Since d3: c5 and the library's c4, kept to services/a. A failure is no baseline,
+            ("d4".to_string(), c5.clone(), 0),
+            // so d5 ships c5 again; the rollback d6 ships nothing and takes the baseline back
+            // to c3, so d8 (after d7's unknown commit) ships c5 once more.
+            ("d5".to_string(), c5.clone(), 0),
+            ("d8".to_string(), c5, 0),
+        ]
+    );
+}

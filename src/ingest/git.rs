@@ -195,6 +195,59 @@ pub fn read_repo(
     Ok(history)
 }
 
+/// A repository opened once to answer what deploys shipped.
+pub struct Walker {
+    repo: Repository,
+}
+
+/// Why a deploy's commits could not be listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WalkProblem {
+    /// The deployed commit (or the previous deploy's) is not in the repository: history was
+    /// rewritten, or the clone is shallow or older than the deploy.
+    Missing(String),
+    /// A commit id that names several commits.
+    Ambiguous(String),
+}
+
+impl Walker {
+    /// Open `source` for walks.
+    pub fn open(source: &RepoSource) -> Result<Walker> {
+        Ok(Walker { repo: open(source)? })
+    }
+
+    /// The full id of the commit `sha` (full or abbreviated) names.
+    pub fn resolve(&self, sha: &str) -> std::result::Result<String, WalkProblem> {
+        let object = self.repo.revparse_single(sha).map_err(|e| match e.code() {
+            git2::ErrorCode::Ambiguous => WalkProblem::Ambiguous(sha.to_string()),
+            _ => WalkProblem::Missing(sha.to_string()),
+        })?;
+        let commit = object.peel_to_commit().map_err(|_| WalkProblem::Missing(sha.to_string()))?;
+        Ok(commit.id().to_string())
+    }
+
+    /// Commits reachable from `head` and not from `since`, newest first (topological, then by
+    /// time), `head` first. Both are full ids from [`Walker::resolve`].
+    pub fn between(&self, head: &str, since: Option<&str>) -> std::result::Result<Vec<String>, WalkProblem> {
+        let missing = |sha: &str| WalkProblem::Missing(sha.to_string());
+        let head_oid = Oid::from_str(head).map_err(|_| missing(head))?;
+        let mut walk = self.repo.revwalk().map_err(|_| missing(head))?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME).map_err(|_| missing(head))?;
+        walk.push(head_oid).map_err(|_| missing(head))?;
+        if let Some(since) = since {
+            let since_oid = Oid::from_str(since).map_err(|_| missing(since))?;
+            walk.hide(since_oid).map_err(|_| missing(since))?;
+        }
+        let mut out = Vec::new();
+        for oid in walk {
+            // A walk that runs into a missing object (a shallow boundary) stops there.
+            let Ok(oid) = oid else { break };
+            out.push(oid.to_string());
+        }
+        Ok(out)
+    }
+}
+
 /// Open a work tree or a bare repository at exactly the configured path (never a parent's).
 fn open(source: &RepoSource) -> Result<Repository> {
     if !source.path.exists() {

@@ -1,0 +1,112 @@
+//! What each deploy shipped: the commits reachable from its commit and not from the previous
+//! successful deploy of the same service and environment, kept to the service's folder in a
+//! monorepo. Reads the `deploys`, `services`, `commits` and `commit_files` tables and the
+//! repositories; writes `deploy_commits`.
+//!
+//! This is what attribution starts from: a deploy can only have caused what it shipped.
+//!
+//! - The first deploy seen of a service and environment is a baseline: what ran before it is
+//!   unknown, so it ships its own commit only.
+//! - A rollback ships nothing new (it returns to code that ran before); it becomes the baseline
+//!   of the next deploy, which therefore ships the rolled-back commits again.
+//! - Only a successful deploy becomes a baseline; a failed one still shipped what it carried.
+//! - With a `path` in the catalog, only commits that changed a file under it count; merge
+//!   commits, whose changes are their parents', count only without a path.
+//! - A commit the repository does not have (history rewritten, a shallow or stale clone) is
+//!   reported and the deploy kept, with nothing shipped; it is no baseline either.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::ingest::git::{WalkProblem, Walker};
+use crate::model::{Deploy, DeployCommit, DeployKind, DeployStatus, Service};
+
+/// What [`ship`] found besides the rows.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Shipped {
+    /// One row per (deploy, commit).
+    pub rows: Vec<DeployCommit>,
+    /// Deploys that shipped at least one commit.
+    pub deploys_with_commits: usize,
+    /// Things the user should know, sorted.
+    pub notes: Vec<String>,
+}
+
+/// The commits each deploy shipped. `deploys` in table order (start, then id); `files` are the
+/// paths each commit changed, by (repository, commit); `walkers` the configured repositories.
+pub fn ship(
+    deploys: &[Deploy],
+    services: &[Service],
+    files: &HashMap<(String, String), Vec<String>>,
+    walkers: &BTreeMap<String, Walker>,
+) -> Shipped {
+    let by_name: HashMap<&str, &Service> = services.iter().map(|s| (s.name.as_str(), s)).collect();
+    let mut baseline: HashMap<(&str, &str), String> = HashMap::new();
+    let mut shipped = Shipped::default();
+    let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut no_repo = Vec::new();
+    for deploy in deploys {
+        let service = by_name.get(deploy.service.as_str());
+        let Some(sha) = deploy.sha.as_deref() else { continue };
+        let Some(repo) = deploy.repo.clone().or_else(|| service.and_then(|s| s.repo.clone())) else {
+            no_repo.push(deploy.id.clone());
+            continue;
+        };
+        // Not configured: the ingest already named it.
+        let Some(walker) = walkers.get(&repo) else { continue };
+        let head = match walker.resolve(sha) {
+            Ok(head) => head,
+            Err(WalkProblem::Missing(sha)) | Err(WalkProblem::Ambiguous(sha)) => {
+                missing.entry(repo).or_default().push(format!("{} ({sha})", deploy.id));
+                continue;
+            }
+        };
+        let key = (deploy.service.as_str(), deploy.environment.as_str());
+        if deploy.kind == DeployKind::Deploy {
+            let commits = match baseline.get(&key) {
+                None => vec![head.clone()],
+                Some(since) => walker.between(&head, Some(since)).unwrap_or_default(),
+            };
+            let path = service.and_then(|s| s.path.as_deref());
+            let mut any = false;
+            for (position, commit) in commits.iter().enumerate() {
+                let changed = files.get(&(repo.clone(), commit.clone()));
+                if let Some(path) = path {
+                    let inside =
+                        |p: &String| p == path || p.strip_prefix(path).is_some_and(|r| r.starts_with('/'));
+                    if !changed.is_some_and(|paths| paths.iter().any(inside)) {
+                        continue;
+                    }
+                }
+                any = true;
+                shipped.rows.push(DeployCommit {
+                    deploy_id: deploy.id.clone(),
+                    service: deploy.service.clone(),
+                    environment: deploy.environment.clone(),
+                    repo: repo.clone(),
+                    sha: commit.clone(),
+                    position: i32::try_from(position).unwrap_or(i32::MAX),
+                    deployed_at: deploy.started_at,
+                });
+            }
+            shipped.deploys_with_commits += usize::from(any);
+        }
+        if deploy.status == DeployStatus::Success {
+            baseline.insert(key, head);
+        }
+    }
+    for (repo, deploys) in missing {
+        shipped.notes.push(format!(
+            "{} deploy(s) name a commit that repository {repo} does not have (history rewritten, or a shallow or stale clone); they are kept and ship nothing: {}",
+            deploys.len(),
+            deploys.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if !no_repo.is_empty() {
+        shipped.notes.push(format!(
+            "{} deploy(s) name a commit but no repository, and their service has none in the catalog: {}",
+            no_repo.len(),
+            no_repo.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    shipped
+}

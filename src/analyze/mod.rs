@@ -1,0 +1,57 @@
+//! The analyses: what the store's tables mean together. Each stage is one file and reads what
+//! the ingest wrote; [`analyze`] runs them and writes their tables into a new snapshot.
+
+pub mod deploy_contents;
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::ingest::git::{self, Walker};
+use crate::store::Store;
+use crate::tables::{self, names};
+
+/// What the analyses found, for the command line.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct AnalysisReport {
+    /// Rows written to `deploy_commits`.
+    pub deploy_commits: usize,
+    /// Deploys that shipped at least one commit.
+    pub deploys_with_commits: usize,
+    /// Things the user should know.
+    pub notes: Vec<String>,
+}
+
+/// Run every analysis over the store the config names and write their tables.
+pub fn analyze(config: &Config) -> Result<AnalysisReport> {
+    git::configure_libgit2();
+    let store = Store::new(&config.store);
+    let read = |table: &str| {
+        store.read(table)?.ok_or_else(|| {
+            Error::Usage(format!(
+                "the store at {} has no `{table}` table; run `faultline ingest` first",
+                config.store.display()
+            ))
+        })
+    };
+    let deploys = tables::deploys_from_frame(&read(names::DEPLOYS)?)?;
+    let services = tables::services_from_frame(&read(names::SERVICES)?)?;
+    let commits = tables::commits_from_frames(&read(names::COMMITS)?, Some(&read(names::COMMIT_FILES)?))?;
+    let files: HashMap<(String, String), Vec<String>> = commits
+        .into_iter()
+        .map(|c| ((c.repo, c.sha), c.files.into_iter().map(|f| f.path).collect()))
+        .collect();
+    let mut walkers = BTreeMap::new();
+    for source in &config.repos {
+        walkers.insert(source.name.clone(), Walker::open(source)?);
+    }
+
+    let shipped = deploy_contents::ship(&deploys, &services, &files, &walkers);
+    let frame = tables::deploy_commits_frame(&shipped.rows)?;
+    store.write(&mut [(names::DEPLOY_COMMITS, frame)])?;
+    Ok(AnalysisReport {
+        deploy_commits: shipped.rows.len(),
+        deploys_with_commits: shipped.deploys_with_commits,
+        notes: shipped.notes,
+    })
+}
