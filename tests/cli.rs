@@ -903,3 +903,69 @@ fn each_deploy_ships_the_commits_since_the_last_good_one_in_its_services_folder(
         ]
     );
 }
+
+#[test]
+fn szz_blames_the_commits_that_wrote_what_a_fix_changed_across_a_rename() {
+    let ws = Workspace::new();
+    let b = RepoBuilder::init(&ws.path().join("r"), false);
+    let person = |name: &str, at: i64| RepoBuilder::sig(name, &format!("{name}@example.com"), at, 0);
+    let c1 = b.commit(
+        "main",
+        &[],
+        &[(b"a.py", Some(b"def price(x):\n    rate = 0.2\n    total = x * rate\n    return total\n"))],
+        &person("ana", T0),
+        "pricing",
+    );
+    let c2 = b.commit(
+        "main",
+        &[c1],
+        &[(
+            b"a.py",
+            Some(b"def price(x):\n    rate = 0.25\n    total = x * rate\n    return total\n# rounding is done by the caller\n"),
+        )],
+        &person("ben", T0 + 60),
+        "raise the rate",
+    );
+    let c3 = b.commit(
+        "main",
+        &[c2],
+        &[
+            (b"a.py", None),
+            (
+                b"pricing.py",
+                Some(b"def price(x):\n    rate = 0.25\n    total = x * rate\n    return round(total, 2)\n# rounding is done by the caller\n"),
+            ),
+        ],
+        &person("cy", T0 + 120),
+        "rename to pricing.py and round",
+    );
+    let fix = b.commit(
+        "main",
+        &[c3],
+        &[(
+            b"pricing.py",
+            Some(b"def price(x, currency):\n    rate = rate_for(currency)\n    total = x  *  rate\n    return round(total, 4)\n"),
+        )],
+        &person("dee", T0 + 180),
+        "fix pricing (INC-7)",
+    );
+    let walker = faultline::ingest::git::Walker::open(&faultline::config::RepoSource {
+        name: "r".into(),
+        path: ws.path().join("r"),
+    })
+    .unwrap();
+    let link = faultline::analyze::szz::blame_fix(&walker, &fix.to_string()[..12]).unwrap();
+    assert_eq!(link.fix, fix.to_string());
+    let blamed: Vec<(String, String, Vec<u32>)> =
+        link.blamed.into_iter().map(|b| (b.sha, b.path, b.lines)).collect();
+    let mut expected = vec![
+        // The signature, written by ana before the rename.
+        (c1.to_string(), "pricing.py".to_string(), vec![1]),
+        // The rate, ben's.
+        (c2.to_string(), "pricing.py".to_string(), vec![2]),
+        // The rounding, cy's. Line 3 was only re-spaced and line 5 is a comment: not blamed.
+        (c3.to_string(), "pricing.py".to_string(), vec![4]),
+    ];
+    expected.sort();
+    assert_eq!(blamed, expected);
+}

@@ -2,6 +2,7 @@
 //! the ingest wrote; [`analyze`] runs them and writes their tables into a new snapshot.
 
 pub mod deploy_contents;
+pub mod szz;
 
 use std::collections::{BTreeMap, HashMap};
 

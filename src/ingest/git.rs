@@ -248,6 +248,117 @@ impl Walker {
     }
 }
 
+/// The lines a commit deleted or changed in one file, as SZZ needs them: the file's path at
+/// the parent, each removed line with its number there, and the lines the commit put in their
+/// place, hunk by hunk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedFile {
+    /// Path at the parent (before a rename).
+    pub old_path: String,
+    /// Path in the commit.
+    pub new_path: String,
+    /// Hunks: the removed lines `(number at the parent, text)` and the added lines' text.
+    pub hunks: Vec<(Vec<(u32, String)>, Vec<String>)>,
+}
+
+impl Walker {
+    /// The first parent of `fix` and the files it changed, lines and all; binary files and
+    /// additions of whole files are left out (nothing of the parent to blame). `None` for a
+    /// root commit.
+    pub fn changed_lines(
+        &self,
+        fix: &str,
+    ) -> std::result::Result<Option<(String, Vec<ChangedFile>)>, WalkProblem> {
+        let missing = || WalkProblem::Missing(fix.to_string());
+        let oid = Oid::from_str(fix).map_err(|_| missing())?;
+        let commit = self.repo.find_commit(oid).map_err(|_| missing())?;
+        let Ok(parent) = commit.parent(0) else { return Ok(None) };
+        let (old_tree, new_tree) =
+            (parent.tree().map_err(|_| missing())?, commit.tree().map_err(|_| missing())?);
+        let mut options = DiffOptions::new();
+        options.context_lines(0);
+        let mut diff = self
+            .repo
+            .diff_tree_to_tree(Some(&old_tree), Some(&new_tree), Some(&mut options))
+            .map_err(|_| missing())?;
+        let mut find = DiffFindOptions::new();
+        find.renames(true);
+        diff.find_similar(Some(&mut find)).map_err(|_| missing())?;
+        let mut files = Vec::new();
+        for index in 0..diff.deltas().len() {
+            let Some(delta) = diff.get_delta(index) else { continue };
+            if !matches!(delta.status(), Delta::Modified | Delta::Renamed | Delta::Deleted)
+                || delta.flags().is_binary()
+            {
+                continue;
+            }
+            let path =
+                |f: git2::DiffFile<'_>| f.path_bytes().map(|p| String::from_utf8_lossy(p).into_owned());
+            let (Some(old_path), new_path) = (path(delta.old_file()), path(delta.new_file())) else {
+                continue;
+            };
+            // A missing blob (a partial clone) costs this file, not the fix.
+            let Ok(Some(patch)) = git2::Patch::from_diff(&diff, index) else { continue };
+            if delta.flags().is_binary() {
+                continue;
+            }
+            let mut hunks = Vec::new();
+            for h in 0..patch.num_hunks() {
+                let Ok(lines) = patch.num_lines_in_hunk(h) else { continue };
+                let (mut removed, mut added) = (Vec::new(), Vec::new());
+                for l in 0..lines {
+                    let Ok(line) = patch.line_in_hunk(h, l) else { continue };
+                    let text =
+                        String::from_utf8_lossy(line.content()).trim_end_matches(['\n', '\r']).to_string();
+                    match (line.origin(), line.old_lineno()) {
+                        ('-', Some(number)) => removed.push((number, text)),
+                        ('+', _) => added.push(text),
+                        _ => {}
+                    }
+                }
+                if !removed.is_empty() {
+                    hunks.push((removed, added));
+                }
+            }
+            if !hunks.is_empty() {
+                files.push(ChangedFile {
+                    new_path: new_path.unwrap_or_else(|| old_path.clone()),
+                    old_path,
+                    hunks,
+                });
+            }
+        }
+        Ok(Some((parent.id().to_string(), files)))
+    }
+
+    /// Which commit last wrote each of `lines` (1-based) of `path` as it is at `at`: blame,
+    /// bounded to the lines asked for, following the file back through renames.
+    pub fn blame(
+        &self,
+        at: &str,
+        path: &str,
+        lines: &[u32],
+    ) -> std::result::Result<Vec<(u32, String)>, WalkProblem> {
+        let missing = || WalkProblem::Missing(at.to_string());
+        let (Some(&first), Some(&last)) = (lines.iter().min(), lines.iter().max()) else {
+            return Ok(Vec::new());
+        };
+        let oid = Oid::from_str(at).map_err(|_| missing())?;
+        let mut options = git2::BlameOptions::new();
+        options.newest_commit(oid).min_line(first as usize).max_line(last as usize);
+        options.track_copies_same_file(true);
+        let blame =
+            self.repo.blame_file(std::path::Path::new(path), Some(&mut options)).map_err(|_| missing())?;
+        let mut out = Vec::with_capacity(lines.len());
+        for &line in lines {
+            if let Some(hunk) = blame.get_line(line as usize) {
+                out.push((line, hunk.final_commit_id().to_string()));
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Open a work tree or a bare repository at exactly the configured path (never a parent's).
 fn open(source: &RepoSource) -> Result<Repository> {
     if !source.path.exists() {

@@ -1,0 +1,145 @@
+//! SZZ: which earlier commits wrote the lines a fix (or a revert) changed. For each file the
+//! fix modified, the lines it deleted or rewrote are blamed at the fix's first parent; the
+//! commits blamed are the ones that introduced what the fix had to change. Attribution uses it
+//! to pin the culprit inside a deploy that shipped several commits.
+//!
+//! Not every changed line is evidence, as the SZZ literature found: a line that was blank, a
+//! comment, or only re-indented or re-spaced by the fix says nothing about who introduced the
+//! fault, and is not blamed. Files added by the fix have no history to blame; binary files,
+//! lock files and generated or vendored code are skipped. Blame follows a file back through
+//! renames.
+
+use std::collections::BTreeMap;
+
+use crate::ingest::git::{ChangedFile, WalkProblem, Walker};
+
+/// What one fix's changed lines were last written by.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SzzLink {
+    /// The fix commit.
+    pub fix: String,
+    /// The commits blamed, by commit then path.
+    pub blamed: Vec<Blamed>,
+}
+
+/// Lines of one file, at the fix's parent, that one earlier commit wrote.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Blamed {
+    /// The commit that wrote them.
+    pub sha: String,
+    /// The file's path at the fix's parent.
+    pub path: String,
+    /// Line numbers at the fix's parent, ascending.
+    pub lines: Vec<u32>,
+}
+
+/// Blame the lines `fix` changed. A root commit blames nothing.
+pub fn blame_fix(walker: &Walker, fix: &str) -> Result<SzzLink, WalkProblem> {
+    let fix = walker.resolve(fix)?;
+    let mut blamed: BTreeMap<(String, String), Vec<u32>> = BTreeMap::new();
+    if let Some((parent, files)) = walker.changed_lines(&fix)? {
+        for file in files.iter().filter(|f| !skipped(&f.old_path)) {
+            let lines = evidence_lines(file);
+            for (line, sha) in walker.blame(&parent, &file.old_path, &lines)? {
+                blamed.entry((sha, file.old_path.clone())).or_default().push(line);
+            }
+        }
+    }
+    let blamed = blamed
+        .into_iter()
+        .map(|((sha, path), mut lines)| {
+            lines.sort_unstable();
+            lines.dedup();
+            Blamed { sha, path, lines }
+        })
+        .collect();
+    Ok(SzzLink { fix, blamed })
+}
+
+/// The removed lines worth blaming: not blank, not a comment, and not merely re-spaced (the
+/// same text, whitespace aside, among the lines the hunk put in).
+fn evidence_lines(file: &ChangedFile) -> Vec<u32> {
+    let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let comment = comment_markers(&file.old_path);
+    let mut out = Vec::new();
+    for (removed, added) in &file.hunks {
+        let added: Vec<String> = added.iter().map(|a| squash(a)).collect();
+        for (number, text) in removed {
+            let squashed = squash(text);
+            let is_comment = comment.iter().any(|m| text.trim_start().starts_with(m));
+            if squashed.is_empty() || is_comment || added.contains(&squashed) {
+                continue;
+            }
+            out.push(*number);
+        }
+    }
+    out
+}
+
+/// How a line comment or a comment block's line starts in the file's language, by extension.
+fn comment_markers(path: &str) -> &'static [&'static str] {
+    let extension = path.rsplit_once('.').map_or("", |(_, e)| e).to_ascii_lowercase();
+    match extension.as_str() {
+        "py" | "sh" | "bash" | "rb" | "pl" | "r" | "yaml" | "yml" | "toml" | "cfg" | "conf" | "ini"
+        | "tf" | "dockerfile" | "mk" | "cmake" => &["#"],
+        "sql" | "lua" | "hs" | "elm" => &["--"],
+        "html" | "xml" | "svg" | "vue" | "md" => &["<!--"],
+        "clj" | "el" | "lisp" | "scm" => &[";"],
+        // C-like languages, and the default.
+        _ => &["//", "/*", "* ", "*/"],
+    }
+}
+
+/// Files whose lines say nothing about who introduced a fault: lock files, minified, vendored
+/// and generated code.
+fn skipped(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let generated_name = name.ends_with(".lock")
+        || matches!(name, "package-lock.json" | "pnpm-lock.yaml" | "yarn.lock" | "go.sum")
+        || name.ends_with(".min.js")
+        || name.ends_with(".min.css")
+        || name.ends_with(".pb.go")
+        || name.contains("_generated.")
+        || name.contains(".generated.");
+    let generated_folder =
+        path.split('/').any(|part| matches!(part, "vendor" | "node_modules" | "third_party"));
+    generated_name || generated_folder
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_comment_and_respaced_lines_are_no_evidence() {
+        let file = ChangedFile {
+            old_path: "svc/main.go".into(),
+            new_path: "svc/main.go".into(),
+            hunks: vec![(
+                vec![
+                    (3, "    timeout := 30".into()),
+                    (4, "   ".into()),
+                    (5, "    // retry twice".into()),
+                    (6, "\tclient.Do(req)".into()),
+                ],
+                vec!["    timeout := 2".into(), "  client.Do( req )".into()],
+            )],
+        };
+        assert_eq!(evidence_lines(&file), vec![3]);
+        let python = ChangedFile { old_path: "a.py".into(), ..file.clone() };
+        // In Python `//` is no comment (it is floor division) and `#` is.
+        assert_eq!(comment_markers(&python.old_path), &["#"]);
+    }
+
+    #[test]
+    fn lock_vendored_and_generated_files_are_skipped() {
+        for path in
+            ["Cargo.lock", "web/package-lock.json", "vendor/x/y.go", "api/types.pb.go", "a/b_generated.rs"]
+        {
+            assert!(skipped(path), "{path}");
+        }
+        for path in ["src/lock.rs", "services/payments/client.go", "vendored.md"] {
+            assert!(!skipped(path), "{path}");
+        }
+    }
+}
