@@ -34,6 +34,32 @@ pub enum Command {
         after_help = "Examples:\n  faultline provenance\n  faultline provenance --list --format json\n  faultline provenance 3f2a9c1 --format json"
     )]
     Provenance(ProvenanceArgs),
+    /// Which deploys and commits most likely caused an incident, with the evidence in words
+    /// (after `faultline analyze`).
+    #[command(
+        after_help = "Examples:\n  faultline explain INC-2026-014\n  faultline explain INC-2026-014 --format json"
+    )]
+    Explain(ExplainArgs),
+}
+
+/// `faultline explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The incident's id, as the `incidents` table holds it.
+    #[arg(value_name = "INCIDENT")]
+    pub incident: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
+    pub format: TableOrJson,
+}
+
+/// Output formats of commands whose results are nested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableOrJson {
+    /// Aligned text for people.
+    Table,
+    /// JSON for programs.
+    Json,
 }
 
 /// `faultline analyze`.

@@ -30,6 +30,41 @@ pub struct Config {
     pub catalog: Option<CatalogSource>,
     /// Provenance settings.
     pub provenance: ProvenanceConfig,
+    /// How incidents are attributed to changes.
+    pub attribution: AttributionConfig,
+}
+
+/// `[attribution]`: the window and the weights of the evidence (see `docs/attribution.md`);
+/// every key is optional and defaults to the documented value.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AttributionConfig {
+    /// How far before an incident's start a deploy is a candidate (hours; default 72).
+    pub window_hours: Option<f64>,
+    /// How many dependency hops from an affected service a deploy may be (default 3).
+    pub max_hops: Option<u32>,
+    /// Log-odds a candidate deploy starts with, against "no change at fault" at 0 (default 0.5).
+    pub deploy_prior: Option<f64>,
+    /// Log-odds lost per hour between deploy and start (default 0.15).
+    pub per_hour: Option<f64>,
+    /// Log-odds lost per dependency hop (default 1.5).
+    pub per_hop: Option<f64>,
+    /// Log-odds gained when the timeline names the deploy, one of its commits or pull requests
+    /// (default 4).
+    pub named_in_timeline: Option<f64>,
+    /// Log-odds gained when the deploy was rolled back during the incident (default 3).
+    pub rolled_back: Option<f64>,
+    /// Log-odds gained when a commit it shipped was reverted after the start (default 4).
+    pub reverted: Option<f64>,
+    /// Log-odds gained when a fix naming the incident changed lines it shipped (SZZ; default 3).
+    pub fixed: Option<f64>,
+    /// Log-odds per natural-log unit of changed lines (default 0.2).
+    pub per_log_line: Option<f64>,
+    /// Log-odds lost by a deploy to an environment that is not production (default 3).
+    pub not_production: Option<f64>,
+    /// Environments that are production (default: `production`, `prod`, `prd`, `live`; case
+    /// ignored).
+    pub production_environments: Option<Vec<String>>,
 }
 
 /// One repository.
@@ -181,6 +216,8 @@ struct RawConfig {
     catalog: Option<CatalogSource>,
     #[serde(default)]
     provenance: ProvenanceConfig,
+    #[serde(default)]
+    attribution: AttributionConfig,
 }
 
 impl Config {
@@ -293,6 +330,7 @@ impl Config {
                 .collect(),
             catalog: raw.catalog.map(|s| CatalogSource { path: at(&s.path), ..s }),
             provenance: raw.provenance,
+            attribution: raw.attribution,
         })
     }
 

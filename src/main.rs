@@ -68,6 +68,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             emit(&text)
         }
+        Command::Explain(args) => {
+            let explanation =
+                faultline::analyze::explain::explain(&Store::new(&config.store), &args.incident)?;
+            let text = match args.format {
+                cli::TableOrJson::Table => render::explain::text(&explanation, terminal_width()),
+                cli::TableOrJson::Json => render::json::to_string(&explanation),
+            };
+            emit(&text)
+        }
         Command::Provenance(args) => {
             let ledger = Ledger::load(&Store::new(&config.store))?;
             let text = if let Some(sha) = &args.sha {
@@ -143,8 +152,8 @@ fn print_analysis_report(report: &faultline::analyze::AnalysisReport) {
         eprintln!("faultline: warning: {}", render::escape_terminal(note));
     }
     eprintln!(
-        "faultline: {} deploy(s) shipped {} commit(s) (deploy_commits)",
-        report.deploys_with_commits, report.deploy_commits
+        "faultline: {} deploy(s) shipped {} commit(s) (deploy_commits); {} incident(s) attributed (suspects)",
+        report.deploys_with_commits, report.deploy_commits, report.incidents
     );
 }
 

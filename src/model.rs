@@ -414,3 +414,78 @@ pub struct DeployCommit {
     /// When the deploy started.
     pub deployed_at: DateTime<Utc>,
 }
+
+/// What a suspect is: a deploy, a commit, or the share of "no change at fault".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuspectKind {
+    /// A deploy shipped the cause.
+    Deploy,
+    /// A commit is the cause.
+    Commit,
+    /// No change at fault (capacity, a dependency outside, hardware, …).
+    NoChange,
+}
+
+impl SuspectKind {
+    /// The name stored in `suspects.kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuspectKind::Deploy => "deploy",
+            SuspectKind::Commit => "commit",
+            SuspectKind::NoChange => "no_change",
+        }
+    }
+
+    /// The kind a stored name stands for (an unknown name reads as `no_change`).
+    pub fn parse(name: &str) -> SuspectKind {
+        match name {
+            "deploy" => SuspectKind::Deploy,
+            "commit" => SuspectKind::Commit,
+            _ => SuspectKind::NoChange,
+        }
+    }
+}
+
+/// One suspect of one incident: how likely it caused it, and why, in words.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suspect {
+    /// The incident.
+    pub incident_id: String,
+    /// Deploy, commit or no change.
+    pub kind: SuspectKind,
+    /// 1 for the most likely of its kind.
+    pub rank: i32,
+    /// The deploy (for a commit: the deploy that shipped it).
+    pub deploy_id: Option<String>,
+    /// The deploy's service.
+    pub service: Option<String>,
+    /// The commit's repository.
+    pub repo: Option<String>,
+    /// The commit.
+    pub sha: Option<String>,
+    /// P(this caused the incident); deploys and "no change" sum to 1, and a deploy's commits
+    /// sum to the deploy's probability.
+    pub probability: f64,
+    /// The log-odds score behind the probability.
+    pub score: f64,
+    /// Each piece of evidence, in plain words.
+    pub evidence: Vec<String>,
+}
+
+/// One line a fix or revert changed, and the commit that last wrote it (SZZ).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SzzLine {
+    /// The incident the fix belongs to.
+    pub incident_id: String,
+    /// The repository.
+    pub repo: String,
+    /// The fix or revert.
+    pub fix_sha: String,
+    /// The commit blamed.
+    pub blamed_sha: String,
+    /// The file at the fix's parent.
+    pub path: String,
+    /// The line number there.
+    pub line: i32,
+}

@@ -38,6 +38,10 @@ pub mod names {
     pub const REJECTS: &str = "rejects";
     /// What each deploy shipped: one row per (deploy, commit).
     pub const DEPLOY_COMMITS: &str = "deploy_commits";
+    /// Each incident's suspected deploys and commits, with probabilities and evidence.
+    pub const SUSPECTS: &str = "suspects";
+    /// SZZ: the earlier commits whose lines each fix or revert changed.
+    pub const SZZ_LINKS: &str = "szz_links";
 }
 
 fn store_error(table: &str, e: PolarsError) -> Error {
@@ -632,4 +636,139 @@ pub fn deploy_commits_frame(rows: &[crate::model::DeployCommit]) -> Result<DataF
         ),
     ];
     DataFrame::new(rows.len(), columns).map_err(|e| store_error(names::DEPLOY_COMMITS, e))
+}
+
+/// Incidents back from the `incidents` and `timeline_events` tables.
+pub fn incidents_from_frames(incidents: &DataFrame, timeline: &DataFrame) -> Result<Vec<Incident>> {
+    let t = names::INCIDENTS;
+    let s = |n: &str| strings(incidents, t, n);
+    let i = |n: &str| ints(incidents, t, n);
+    let (id, title, source, origin) = (s("id")?, s("title")?, s("source")?, s("origin")?);
+    let services = lists(incidents, t, "services")?;
+    let (severity, customers) = (i("severity")?, i("customers_affected")?);
+    let (started, detected, mitigated, resolved) =
+        (i("started_at")?, i("detected_at")?, i("mitigated_at")?, i("resolved_at")?);
+    let instant = |micros: Option<i64>| micros.and_then(DateTime::from_timestamp_micros);
+
+    let tt = names::TIMELINE_EVENTS;
+    let (owner, kind, text, at) = (
+        strings(timeline, tt, "incident_id")?,
+        strings(timeline, tt, "kind")?,
+        strings(timeline, tt, "text")?,
+        ints(timeline, tt, "at")?,
+    );
+    let mut events: BTreeMap<String, Vec<crate::model::TimelineEvent>> = BTreeMap::new();
+    for k in 0..timeline.height() {
+        let Some(at) = instant(at[k]) else { continue };
+        events.entry(owner[k].clone().unwrap_or_default()).or_default().push(crate::model::TimelineEvent {
+            at,
+            kind: kind[k].clone().unwrap_or_default(),
+            text: text[k].clone().unwrap_or_default(),
+        });
+    }
+    let mut out = Vec::with_capacity(incidents.height());
+    for k in 0..incidents.height() {
+        let id = id[k].clone().unwrap_or_default();
+        let Some(started_at) = instant(started[k]) else {
+            return Err(Error::Store {
+                path: format!("{t}.parquet").into(),
+                message: format!("incident {id:?} has no started_at; run `faultline ingest --rebuild`"),
+            });
+        };
+        out.push(Incident {
+            timeline: events.remove(&id).unwrap_or_default(),
+            id,
+            title: title[k].clone().unwrap_or_default(),
+            severity: severity[k].map(|s| s as i32),
+            services: services[k].clone(),
+            started_at,
+            detected_at: instant(detected[k]),
+            mitigated_at: instant(mitigated[k]),
+            resolved_at: instant(resolved[k]),
+            customers_affected: customers[k],
+            source: source[k].clone().unwrap_or_default(),
+            origin: origin[k].clone().unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
+/// Dependencies back from the `service_deps` table.
+pub fn service_deps_from_frame(frame: &DataFrame) -> Result<Vec<ServiceDep>> {
+    let t = names::SERVICE_DEPS;
+    let (service, depends_on, via) =
+        (strings(frame, t, "service")?, strings(frame, t, "depends_on")?, strings(frame, t, "via")?);
+    Ok((0..frame.height())
+        .map(|k| ServiceDep {
+            service: service[k].clone().unwrap_or_default(),
+            depends_on: depends_on[k].clone().unwrap_or_default(),
+            via: via[k].clone().unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// The `suspects` table: per incident, its suspects by rank (deploys, then commits, then the
+/// share of "no change at fault").
+pub fn suspects_frame(rows: &[crate::model::Suspect]) -> Result<DataFrame> {
+    let text = |name: &str, f: &dyn Fn(&crate::model::Suspect) -> Option<&str>| {
+        Column::new(name.into(), rows.iter().map(|x| f(x)).collect::<Vec<Option<&str>>>())
+    };
+    let columns = vec![
+        text("incident_id", &|x| Some(&x.incident_id)),
+        text("kind", &|x| Some(x.kind.as_str())),
+        Column::new("rank".into(), rows.iter().map(|x| x.rank).collect::<Vec<i32>>()),
+        text("deploy_id", &|x| x.deploy_id.as_deref()),
+        text("service", &|x| x.service.as_deref()),
+        text("repo", &|x| x.repo.as_deref()),
+        text("sha", &|x| x.sha.as_deref()),
+        Column::new("probability".into(), rows.iter().map(|x| x.probability).collect::<Vec<f64>>()),
+        Column::new("score".into(), rows.iter().map(|x| x.score).collect::<Vec<f64>>()),
+        string_lists("evidence", rows.iter().map(|x| x.evidence.iter().map(String::as_str).collect())),
+    ];
+    DataFrame::new(rows.len(), columns).map_err(|e| store_error(names::SUSPECTS, e))
+}
+
+/// Suspects back from the `suspects` table.
+pub fn suspects_from_frame(frame: &DataFrame) -> Result<Vec<crate::model::Suspect>> {
+    let t = names::SUSPECTS;
+    let s = |n: &str| strings(frame, t, n);
+    let (incident, kind, deploy, service, repo, sha) =
+        (s("incident_id")?, s("kind")?, s("deploy_id")?, s("service")?, s("repo")?, s("sha")?);
+    let rank = ints(frame, t, "rank")?;
+    let evidence = lists(frame, t, "evidence")?;
+    let floats = |name: &str| -> Result<Vec<Option<f64>>> {
+        let col = column(frame, t, name)?;
+        Ok(col.f64().map_err(|e| store_error(t, e))?.iter().collect())
+    };
+    let (probability, score) = (floats("probability")?, floats("score")?);
+    Ok((0..frame.height())
+        .map(|k| crate::model::Suspect {
+            incident_id: incident[k].clone().unwrap_or_default(),
+            kind: crate::model::SuspectKind::parse(kind[k].as_deref().unwrap_or_default()),
+            rank: rank[k].unwrap_or_default() as i32,
+            deploy_id: deploy[k].clone(),
+            service: service[k].clone(),
+            repo: repo[k].clone(),
+            sha: sha[k].clone(),
+            probability: probability[k].unwrap_or_default(),
+            score: score[k].unwrap_or_default(),
+            evidence: evidence[k].clone(),
+        })
+        .collect())
+}
+
+/// The `szz_links` table: one row per line a fix changed and the commit that wrote it.
+pub fn szz_links_frame(rows: &[crate::model::SzzLine]) -> Result<DataFrame> {
+    let text = |name: &str, f: &dyn Fn(&crate::model::SzzLine) -> &str| {
+        Column::new(name.into(), rows.iter().map(|x| f(x)).collect::<Vec<&str>>())
+    };
+    let columns = vec![
+        text("incident_id", &|x| &x.incident_id),
+        text("repo", &|x| &x.repo),
+        text("fix_sha", &|x| &x.fix_sha),
+        text("blamed_sha", &|x| &x.blamed_sha),
+        text("path", &|x| &x.path),
+        Column::new("line".into(), rows.iter().map(|x| x.line).collect::<Vec<i32>>()),
+    ];
+    DataFrame::new(rows.len(), columns).map_err(|e| store_error(names::SZZ_LINKS, e))
 }

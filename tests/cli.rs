@@ -969,3 +969,107 @@ fn szz_blames_the_commits_that_wrote_what_a_fix_changed_across_a_rename() {
     expected.sort();
     assert_eq!(blamed, expected);
 }
+
+#[test]
+fn attribution_ranks_the_reverted_commit_and_its_deploy_first_with_the_documented_weights() {
+    let ws = Workspace::new();
+    let b = RepoBuilder::init(&ws.path().join("r"), false);
+    let hour = 3600;
+    let c1 = b.commit("main", &[], &[(b"services/a/x", Some(b"1\n"))], &alice(T0), "a: start");
+    let c2 = b.commit("main", &[c1], &[(b"services/b/y", Some(b"1\n"))], &alice(T0 + 60), "b: start");
+    let c3 =
+        b.commit("main", &[c2], &[(b"services/a/x", Some(b"2\n"))], &alice(T0 + hour), "a: cache more (#41)");
+    let c4 = b.commit("main", &[c3], &[(b"services/a/z", Some(b"1\n"))], &alice(T0 + hour + 60), "a: add z");
+    let revert = b.commit(
+        "main",
+        &[c4],
+        &[(b"services/a/x", Some(b"1\n"))],
+        &alice(T0 + 4 * hour),
+        &format!("Revert \"a: cache more (#41)\"\n\nThis reverts commit {c3}.\n"),
+    );
+    let component = |name: &str, deps: &str| {
+        format!("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\n  annotations:\n    backstage.io/source-location: url:https://github.com/acme/r/tree/main/services/{name}/\nspec:\n  type: service\n  lifecycle: production\n  owner: team\n  dependsOn: [{deps}]\n")
+    };
+    ws.write("catalog.yaml", &format!("{}---\n{}", component("a", "component:b"), component("b", "")));
+    let at = |seconds: i64| chrono::DateTime::from_timestamp(T0 + seconds, 0).unwrap().to_rfc3339();
+    let deploy = |id: &str, service: &str, sha: &str, seconds: i64| {
+        format!(
+            "{{\"id\":\"{id}\",\"service\":\"{service}\",\"environment\":\"production\",\"repo\":\"r\",\"sha\":\"{sha}\",\"started_at\":\"{}\",\"status\":\"success\"}}\n",
+            at(seconds)
+        )
+    };
+    ws.write(
+        "deploys.jsonl",
+        &[
+            deploy("d1", "a", &c1.to_string(), 600),
+            deploy("d2", "b", &c2.to_string(), 1200),
+            deploy("d3", "a", &c4.to_string(), 2 * hour),
+            deploy("d4", "b", &c2.to_string(), 2 * hour + 1800),
+            // After the start: never a suspect.
+            deploy("d5", "a", &revert.to_string(), 4 * hour + 600),
+        ]
+        .concat(),
+    );
+    ws.write(
+        "incidents.jsonl",
+        &format!(
+            "{{\"id\":\"INC-1\",\"title\":\"a is slow\",\"severity\":\"SEV2\",\"services\":[\"a\"],\"started_at\":\"{}\",\"resolved_at\":\"{}\",\"timeline\":[]}}\n",
+            at(3 * hour),
+            at(5 * hour)
+        ),
+    );
+    ws.write(
+        "faultline.toml",
+        "[[repos]]\nname = \"r\"\npath = \"r\"\n[catalog]\npath = \"catalog.yaml\"\n[[deploys]]\npath = \"deploys.jsonl\"\n[[incidents]]\npath = \"incidents.jsonl\"\n",
+    );
+    let out = ws.run(&["analyze"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let explained = json(&ws.run(&["explain", "INC-1", "--format", "json"]));
+
+    // The documented score: prior 0.5, −0.15 per hour before the start, −1.5 per hop,
+    // +0.2·ln(1 + changed lines), +4 for a reverted commit; "no change" scores 0.
+    let score = |hours: f64, hops: f64, lines: f64, reverted: f64| {
+        0.5 - 0.15 * hours - 1.5 * hops + 0.2 * (1.0 + lines).ln() + reverted
+    };
+    let scores = [
+        ("d3", score(1.0, 0.0, 3.0, 4.0)),
+        ("d1", score(10.0 / 6.0 + 7.0 / 6.0, 0.0, 1.0, 0.0)),
+        ("d4", score(0.5, 1.0, 0.0, 0.0)),
+        ("d2", score(8.0 / 3.0, 1.0, 1.0, 0.0)),
+    ];
+    let denominator = 1.0 + scores.iter().map(|(_, s)| f64::exp(*s)).sum::<f64>();
+    let deploys = explained["deploys"].as_array().unwrap();
+    let ids: Vec<&str> = deploys.iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec!["d3", "d1", "d4", "d2"]);
+    for (deploy, (id, s)) in deploys.iter().zip(scores) {
+        let p = deploy["probability"].as_f64().unwrap();
+        assert!((p - s.exp() / denominator).abs() < 1e-9, "{id}: {p} against {}", s.exp() / denominator);
+    }
+    assert!((explained["no_change"].as_f64().unwrap() - 1.0 / denominator).abs() < 1e-9);
+    assert_eq!(
+        deploys[0]["evidence"],
+        serde_json::json!([
+            "deployed a to production 1.0 h before the incident started",
+            format!(
+                "commit {}: reverted after the start by {} (“Revert \"a: cache more (#41)\"”)",
+                &c3.to_string()[..12],
+                &revert.to_string()[..12]
+            ),
+        ])
+    );
+    assert_eq!(deploys[2]["evidence"][1], "b is 1 dependency hop(s) from a service the incident names");
+
+    // Inside d3 the reverted commit takes most of the deploy's probability.
+    let commits = explained["commits"].as_array().unwrap();
+    assert_eq!(commits[0]["sha"], c3.to_string());
+    assert_eq!(commits[0]["deploy"], "d3");
+    let p_d3 = scores[0].1.exp() / denominator;
+    let (s3, s4) = (0.2 * 3.0f64.ln() + 4.0, 0.2 * 2.0f64.ln());
+    let p_c3 = p_d3 * s3.exp() / (s3.exp() + s4.exp());
+    assert!((commits[0]["probability"].as_f64().unwrap() - p_c3).abs() < 1e-9);
+    assert_eq!(commits[1]["sha"], c4.to_string());
+
+    let out = ws.run(&["explain", "INC-2"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stderr, "faultline: error: no incident `INC-2`; the nearest known ids are `INC-1`\n");
+}

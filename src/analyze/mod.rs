@@ -1,7 +1,9 @@
 //! The analyses: what the store's tables mean together. Each stage is one file and reads what
 //! the ingest wrote; [`analyze`] runs them and writes their tables into a new snapshot.
 
+pub mod attribution;
 pub mod deploy_contents;
+pub mod explain;
 pub mod szz;
 
 use std::collections::{BTreeMap, HashMap};
@@ -19,6 +21,8 @@ pub struct AnalysisReport {
     pub deploy_commits: usize,
     /// Deploys that shipped at least one commit.
     pub deploys_with_commits: usize,
+    /// Incidents attributed.
+    pub incidents: usize,
     /// Things the user should know.
     pub notes: Vec<String>,
 }
@@ -39,20 +43,36 @@ pub fn analyze(config: &Config) -> Result<AnalysisReport> {
     let services = tables::services_from_frame(&read(names::SERVICES)?)?;
     let commits = tables::commits_from_frames(&read(names::COMMITS)?, Some(&read(names::COMMIT_FILES)?))?;
     let files: HashMap<(String, String), Vec<String>> = commits
-        .into_iter()
-        .map(|c| ((c.repo, c.sha), c.files.into_iter().map(|f| f.path).collect()))
+        .iter()
+        .map(|c| ((c.repo.clone(), c.sha.clone()), c.files.iter().map(|f| f.path.clone()).collect()))
         .collect();
+    let incidents = tables::incidents_from_frames(&read(names::INCIDENTS)?, &read(names::TIMELINE_EVENTS)?)?;
+    let deps = tables::service_deps_from_frame(&read(names::SERVICE_DEPS)?)?;
     let mut walkers = BTreeMap::new();
     for source in &config.repos {
         walkers.insert(source.name.clone(), Walker::open(source)?);
     }
 
     let shipped = deploy_contents::ship(&deploys, &services, &files, &walkers);
-    let frame = tables::deploy_commits_frame(&shipped.rows)?;
-    store.write(&mut [(names::DEPLOY_COMMITS, frame)])?;
+    let evidence = attribution::Evidence {
+        incidents: &incidents,
+        deploys: &deploys,
+        shipped: &shipped.rows,
+        deps: &deps,
+        commits: &commits,
+    };
+    let weights = attribution::Weights::from_config(&config.attribution);
+    let mut blame = |repo: &str, fix: &str| walkers.get(repo).and_then(|w| szz::blame_fix(w, fix).ok());
+    let attributed = attribution::attribute(&evidence, &weights, &mut blame);
+    store.write(&mut [
+        (names::DEPLOY_COMMITS, tables::deploy_commits_frame(&shipped.rows)?),
+        (names::SUSPECTS, tables::suspects_frame(&attributed.suspects)?),
+        (names::SZZ_LINKS, tables::szz_links_frame(&attributed.szz)?),
+    ])?;
     Ok(AnalysisReport {
         deploy_commits: shipped.rows.len(),
         deploys_with_commits: shipped.deploys_with_commits,
+        incidents: incidents.len(),
         notes: shipped.notes,
     })
 }

@@ -2,6 +2,7 @@
 //! them reads the store or the clock.
 
 pub mod csv;
+pub mod explain;
 pub mod json;
 pub mod provenance;
 pub mod table;

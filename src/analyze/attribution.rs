@@ -1,0 +1,511 @@
+//! Attribution: for every incident, how likely each recent deploy (and each commit it shipped)
+//! caused it, against an explicit share for "no change at fault", with the evidence in words.
+//! Reads incidents and their timelines, deploys, what each deploy shipped (`deploy_commits`),
+//! the service dependencies and the commits; writes `suspects` and `szz_links`.
+//!
+//! Candidates are the deploys to a service the incident names, or to a service those depend
+//! on (up to `max_hops` away), that started inside the window before the incident's start:
+//! nothing that happened after the start can be its cause. Each candidate's score is a sum of
+//! log-odds (see `docs/attribution.md` for every weight):
+//!
+//! - a prior, less for every hour before the start and every dependency hop;
+//! - more when the timeline or the title names the deploy, one of its commits or its pull
+//!   requests; when it was rolled back during the incident; when a later commit reverted one
+//!   of its commits; when a fix naming the incident changed lines one of its commits wrote
+//!   (SZZ, blame at the fix's parent);
+//! - a little more for a larger change.
+//!
+//! The probabilities are a softmax over the candidates and "no change at fault" (score 0). A
+//! deploy's probability is shared among its commits by their own evidence (the commit a revert
+//! or a fix points at takes most of it) and their size.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Utc};
+use regex::Regex;
+
+use crate::analyze::szz::SzzLink;
+use crate::config::AttributionConfig;
+use crate::model::{
+    Commit, Deploy, DeployCommit, DeployKind, DeployStatus, Incident, ServiceDep, Suspect, SuspectKind,
+    SzzLine,
+};
+
+/// The weights, with the config's overrides applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weights {
+    /// Hours before the start in which deploys are candidates.
+    pub window_hours: f64,
+    /// Dependency hops from an affected service.
+    pub max_hops: u32,
+    /// A candidate's starting log-odds against "no change at fault".
+    pub deploy_prior: f64,
+    /// Lost per hour between the deploy and the start.
+    pub per_hour: f64,
+    /// Lost per dependency hop.
+    pub per_hop: f64,
+    /// Gained when the timeline names the deploy or what it shipped.
+    pub named_in_timeline: f64,
+    /// Gained when it was rolled back during the incident.
+    pub rolled_back: f64,
+    /// Gained when one of its commits was reverted after the start.
+    pub reverted: f64,
+    /// Gained when a fix naming the incident changed lines one of its commits wrote.
+    pub fixed: f64,
+    /// Gained per natural-log unit of changed lines.
+    pub per_log_line: f64,
+    /// Lost by a deploy to an environment that is not production.
+    pub not_production: f64,
+    /// The environments that are production, lower case.
+    pub production_environments: Vec<String>,
+}
+
+impl Weights {
+    /// The documented defaults, overridden by `[attribution]`.
+    pub fn from_config(config: &AttributionConfig) -> Weights {
+        Weights {
+            window_hours: config.window_hours.unwrap_or(72.0),
+            max_hops: config.max_hops.unwrap_or(3),
+            deploy_prior: config.deploy_prior.unwrap_or(0.5),
+            per_hour: config.per_hour.unwrap_or(0.15),
+            per_hop: config.per_hop.unwrap_or(1.5),
+            named_in_timeline: config.named_in_timeline.unwrap_or(4.0),
+            rolled_back: config.rolled_back.unwrap_or(3.0),
+            reverted: config.reverted.unwrap_or(4.0),
+            fixed: config.fixed.unwrap_or(3.0),
+            per_log_line: config.per_log_line.unwrap_or(0.2),
+            not_production: config.not_production.unwrap_or(3.0),
+            production_environments: config
+                .production_environments
+                .clone()
+                .unwrap_or_else(|| ["production", "prod", "prd", "live"].map(String::from).to_vec())
+                .into_iter()
+                .map(|e| e.to_lowercase())
+                .collect(),
+        }
+    }
+}
+
+/// Everything attribution reads.
+pub struct Evidence<'a> {
+    /// Incidents with their timelines.
+    pub incidents: &'a [Incident],
+    /// Every deploy.
+    pub deploys: &'a [Deploy],
+    /// What each deploy shipped.
+    pub shipped: &'a [DeployCommit],
+    /// Service dependencies.
+    pub deps: &'a [ServiceDep],
+    /// Every commit, with its files.
+    pub commits: &'a [Commit],
+}
+
+/// The suspects of every incident, and the SZZ lines behind them.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Attribution {
+    /// By incident (in the order given), then deploys, "no change", commits, each by rank.
+    pub suspects: Vec<Suspect>,
+    /// The lines each fix changed and who wrote them.
+    pub szz: Vec<SzzLine>,
+}
+
+static REVERTS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)this reverts commit ([0-9a-f]{7,64})").expect("built-in pattern is valid")
+});
+static PULL_REQUEST: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"#(\d{1,7})\b").expect("built-in pattern is valid"));
+
+/// Attribute every incident. `szz` blames a fix commit of a repository (`None` when it cannot).
+pub fn attribute(
+    evidence: &Evidence<'_>,
+    weights: &Weights,
+    szz: &mut dyn FnMut(&str, &str) -> Option<SzzLink>,
+) -> Attribution {
+    let mut shipped_by: HashMap<&str, Vec<&DeployCommit>> = HashMap::new();
+    for row in evidence.shipped {
+        shipped_by.entry(row.deploy_id.as_str()).or_default().push(row);
+    }
+    let commits: HashMap<(&str, &str), &Commit> =
+        evidence.commits.iter().map(|c| ((c.repo.as_str(), c.sha.as_str()), c)).collect();
+    let mut depends_on: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for dep in evidence.deps {
+        depends_on.entry(dep.service.as_str()).or_default().insert(dep.depends_on.as_str());
+    }
+    let mut out = Attribution::default();
+    for incident in evidence.incidents {
+        attribute_one(incident, evidence, weights, &shipped_by, &commits, &depends_on, szz, &mut out);
+    }
+    out
+}
+
+/// What points at a commit a deploy shipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Pointer {
+    Fixed,
+    Reverted,
+    Named,
+}
+
+/// A candidate deploy while its score is built.
+struct Candidate<'a> {
+    deploy: &'a Deploy,
+    score: f64,
+    evidence: Vec<String>,
+    /// Commit → its own log-odds and evidence.
+    commits: Vec<(&'a DeployCommit, f64, Vec<String>)>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn attribute_one(
+    incident: &Incident,
+    evidence: &Evidence<'_>,
+    weights: &Weights,
+    shipped_by: &HashMap<&str, Vec<&DeployCommit>>,
+    commits: &HashMap<(&str, &str), &Commit>,
+    depends_on: &BTreeMap<&str, BTreeSet<&str>>,
+    szz: &mut dyn FnMut(&str, &str) -> Option<SzzLink>,
+    out: &mut Attribution,
+) {
+    let start = incident.started_at;
+    let hops = upstream(&incident.services, depends_on, weights.max_hops);
+    let window = chrono::Duration::seconds((weights.window_hours * 3600.0) as i64);
+    let end = incident.resolved_at.or(incident.mitigated_at).unwrap_or(start + chrono::Duration::hours(24));
+    let texts: Vec<(Option<DateTime<Utc>>, &str)> = std::iter::once((None, incident.title.as_str()))
+        .chain(incident.timeline.iter().map(|e| (Some(e.at), e.text.as_str())))
+        .collect();
+
+    // Changes made after the start that point back: reverts, and fixes naming the incident.
+    let later: Vec<&Commit> =
+        evidence.commits.iter().filter(|c| c.committer.at.with_timezone(&Utc) >= start).collect();
+    let names_incident = incident_pattern(&incident.id);
+    let mut blamed: HashMap<(String, String), Vec<String>> = HashMap::new();
+    for fix in
+        later.iter().filter(|c| names_incident.is_match(&c.subject) || names_incident.is_match(&c.body))
+    {
+        let Some(link) = szz(&fix.repo, &fix.sha) else { continue };
+        for b in &link.blamed {
+            blamed.entry((fix.repo.clone(), b.sha.clone())).or_default().push(format!(
+                "fix {} (“{}”) changed lines {} of {} that it wrote",
+                short(&fix.sha),
+                fix.subject,
+                lines(&b.lines),
+                b.path
+            ));
+            for &line in &b.lines {
+                out.szz.push(SzzLine {
+                    incident_id: incident.id.clone(),
+                    repo: fix.repo.clone(),
+                    fix_sha: fix.sha.clone(),
+                    blamed_sha: b.sha.clone(),
+                    path: b.path.clone(),
+                    line: line as i32,
+                });
+            }
+        }
+    }
+
+    let mut candidates: Vec<Candidate<'_>> = Vec::new();
+    for deploy in evidence.deploys {
+        let Some(&hop) = hops.get(deploy.service.as_str()) else { continue };
+        if deploy.kind != DeployKind::Deploy
+            || deploy.status == DeployStatus::Cancelled
+            || deploy.started_at >= start
+            || start - deploy.started_at > window
+        {
+            continue;
+        }
+        let hours = (start - deploy.started_at).num_seconds() as f64 / 3600.0;
+        let mut score = weights.deploy_prior - weights.per_hour * hours - weights.per_hop * f64::from(hop);
+        let mut words = vec![format!(
+            "deployed {} to {} {} before the incident started",
+            deploy.service,
+            deploy.environment,
+            duration(hours)
+        )];
+        if hop > 0 {
+            words.push(format!(
+                "{} is {hop} dependency hop(s) from a service the incident names",
+                deploy.service
+            ));
+        }
+        if !weights.production_environments.contains(&deploy.environment.to_lowercase()) {
+            score -= weights.not_production;
+            words.push(format!("{} is not a production environment", deploy.environment));
+        }
+        let shipped: &[&DeployCommit] = shipped_by.get(deploy.id.as_str()).map_or(&[], Vec::as_slice);
+        let mut commit_rows: Vec<(&DeployCommit, f64, Vec<String>)> = Vec::new();
+        let mut total_lines = 0i64;
+        // Each kind of pointer at one of its commits counts once for the deploy.
+        let mut pointed: BTreeMap<Pointer, String> = BTreeMap::new();
+        for row in shipped {
+            let commit = commits.get(&(row.repo.as_str(), row.sha.as_str()));
+            let changed: i64 = commit
+                .map_or(0, |c| c.files.iter().map(|f| f.added.unwrap_or(0) + f.deleted.unwrap_or(0)).sum());
+            total_lines += changed;
+            let mut commit_words =
+                vec![format!("shipped by deploy {}; {changed} line(s) changed", deploy.id)];
+            let mut commit_score = weights.per_log_line * (1.0 + changed as f64).ln();
+            let mut point =
+                |pointer: Pointer, weight: f64, word: String, words: &mut Vec<String>, score: &mut f64| {
+                    *score += weight;
+                    pointed.entry(pointer).or_insert_with(|| format!("commit {}: {word}", short(&row.sha)));
+                    words.push(word);
+                };
+            for why in blamed.get(&(row.repo.clone(), row.sha.clone())).into_iter().flatten() {
+                point(Pointer::Fixed, weights.fixed, why.clone(), &mut commit_words, &mut commit_score);
+            }
+            for revert in &later {
+                let Some(target) = REVERTS.captures(&revert.body).map(|c| c[1].to_ascii_lowercase()) else {
+                    continue;
+                };
+                if revert.repo == row.repo && row.sha.starts_with(&target) {
+                    let word =
+                        format!("reverted after the start by {} (“{}”)", short(&revert.sha), revert.subject);
+                    point(Pointer::Reverted, weights.reverted, word, &mut commit_words, &mut commit_score);
+                }
+            }
+            if let Some(text) = named(&texts, &[&row.sha[..row.sha.len().min(7)]]) {
+                let word = format!("named in the incident: {text}");
+                point(Pointer::Named, weights.named_in_timeline, word, &mut commit_words, &mut commit_score);
+            }
+            commit_rows.push((row, commit_score, commit_words));
+        }
+        score += weights.per_log_line * (1.0 + total_lines as f64).ln();
+        for (pointer, word) in &pointed {
+            score += match pointer {
+                Pointer::Fixed => weights.fixed,
+                Pointer::Reverted => weights.reverted,
+                Pointer::Named => weights.named_in_timeline,
+            };
+            words.push(word.clone());
+        }
+        let pull_requests: BTreeSet<String> = shipped
+            .iter()
+            .filter_map(|row| commits.get(&(row.repo.as_str(), row.sha.as_str())))
+            .flat_map(|c| {
+                PULL_REQUEST.captures_iter(&c.subject).map(|m| format!("#{}", &m[1])).collect::<Vec<_>>()
+            })
+            .collect();
+        let mut needles: Vec<&str> = vec![deploy.id.as_str()];
+        needles.extend(pull_requests.iter().map(String::as_str));
+        if let Some(text) = named(&texts, &needles).filter(|_| !pointed.contains_key(&Pointer::Named)) {
+            score += weights.named_in_timeline;
+            words.push(format!("named in the incident: {text}"));
+        }
+        let rollback = evidence.deploys.iter().find(|r| {
+            r.kind == DeployKind::Rollback
+                && r.started_at >= start
+                && r.started_at <= end
+                && (r.rollback_of.as_deref() == Some(deploy.id.as_str())
+                    || (r.rollback_of.is_none()
+                        && r.service == deploy.service
+                        && r.environment == deploy.environment))
+        });
+        if let Some(r) = rollback {
+            score += weights.rolled_back;
+            words.push(format!(
+                "rolled back by deploy {} {} after the start, during the incident",
+                r.id,
+                duration((r.started_at - start).num_seconds() as f64 / 3600.0)
+            ));
+        }
+        candidates.push(Candidate { deploy, score, evidence: words, commits: commit_rows });
+    }
+    // A rollback without `rollback_of` undoes only the latest deploy of its service before it.
+    keep_latest_rollback_claims(&mut candidates, weights);
+
+    let denominator = 1.0 + candidates.iter().map(|c| c.score.exp()).sum::<f64>();
+    let none_probability = 1.0 / denominator;
+    let mut deploy_rows: Vec<Suspect> = Vec::new();
+    let mut commit_rows: Vec<Suspect> = Vec::new();
+    for candidate in &candidates {
+        let probability = candidate.score.exp() / denominator;
+        deploy_rows.push(Suspect {
+            incident_id: incident.id.clone(),
+            kind: SuspectKind::Deploy,
+            rank: 0,
+            deploy_id: Some(candidate.deploy.id.clone()),
+            service: Some(candidate.deploy.service.clone()),
+            repo: candidate.deploy.repo.clone(),
+            sha: candidate.deploy.sha.clone(),
+            probability,
+            score: candidate.score,
+            evidence: candidate.evidence.clone(),
+        });
+        let total: f64 = candidate.commits.iter().map(|(_, s, _)| s.exp()).sum();
+        for (row, score, words) in &candidate.commits {
+            commit_rows.push(Suspect {
+                incident_id: incident.id.clone(),
+                kind: SuspectKind::Commit,
+                rank: 0,
+                deploy_id: Some(candidate.deploy.id.clone()),
+                service: Some(candidate.deploy.service.clone()),
+                repo: Some(row.repo.clone()),
+                sha: Some(row.sha.clone()),
+                probability: probability * score.exp() / total,
+                score: *score,
+                evidence: words.clone(),
+            });
+        }
+    }
+    // A commit two candidate deploys shipped (a retried deploy, a failed one then a good one)
+    // is one suspect: its probabilities add up, and it names the likelier deploy.
+    let mut merged: BTreeMap<(String, String), Suspect> = BTreeMap::new();
+    for row in commit_rows {
+        let key = (row.repo.clone().unwrap_or_default(), row.sha.clone().unwrap_or_default());
+        match merged.get_mut(&key) {
+            None => {
+                merged.insert(key, row);
+            }
+            Some(kept) => {
+                if row.probability > kept.probability {
+                    kept.deploy_id = row.deploy_id.clone();
+                    kept.service = row.service.clone();
+                    kept.score = row.score;
+                }
+                kept.probability += row.probability;
+                for word in row.evidence {
+                    if !kept.evidence.contains(&word) {
+                        kept.evidence.push(word);
+                    }
+                }
+            }
+        }
+    }
+    let mut commit_rows: Vec<Suspect> = merged.into_values().collect();
+    let by_probability = |a: &Suspect, b: &Suspect| {
+        b.probability
+            .total_cmp(&a.probability)
+            .then_with(|| (&a.deploy_id, &a.sha).cmp(&(&b.deploy_id, &b.sha)))
+    };
+    deploy_rows.sort_by(by_probability);
+    commit_rows.sort_by(by_probability);
+    for (rank, row) in deploy_rows.iter_mut().enumerate() {
+        row.rank = rank as i32 + 1;
+    }
+    for (rank, row) in commit_rows.iter_mut().enumerate() {
+        row.rank = rank as i32 + 1;
+    }
+    let mut none_words = vec![format!(
+        "{} candidate deploy(s) in the {} h before the start",
+        candidates.len(),
+        weights.window_hours
+    )];
+    if incident.services.is_empty() {
+        none_words.push("the incident names no service, so no deploy can be linked to it".into());
+    }
+    out.suspects.extend(deploy_rows);
+    out.suspects.push(Suspect {
+        incident_id: incident.id.clone(),
+        kind: SuspectKind::NoChange,
+        rank: 1,
+        deploy_id: None,
+        service: None,
+        repo: None,
+        sha: None,
+        probability: none_probability,
+        score: 0.0,
+        evidence: none_words,
+    });
+    out.suspects.extend(commit_rows);
+}
+
+/// A rollback that names no deploy is credited only to the latest candidate of its service and
+/// environment: it undid that one.
+fn keep_latest_rollback_claims(candidates: &mut [Candidate<'_>], weights: &Weights) {
+    let mut latest: HashMap<(&str, &str), DateTime<Utc>> = HashMap::new();
+    for c in candidates.iter() {
+        let key = (c.deploy.service.as_str(), c.deploy.environment.as_str());
+        let at = latest.entry(key).or_insert(c.deploy.started_at);
+        *at = (*at).max(c.deploy.started_at);
+    }
+    for c in candidates.iter_mut() {
+        let key = (c.deploy.service.as_str(), c.deploy.environment.as_str());
+        let is_latest = latest.get(&key) == Some(&c.deploy.started_at);
+        let claimed = c.evidence.iter().position(|w| w.starts_with("rolled back by "));
+        if let (Some(index), false) = (claimed, is_latest) {
+            let names_it = c.evidence[index].contains(&format!("deploy {}", c.deploy.id));
+            if !names_it {
+                c.evidence.remove(index);
+                c.score -= weights.rolled_back;
+            }
+        }
+    }
+}
+
+/// The services an incident names and those they depend on, each with its distance in hops.
+fn upstream<'a>(
+    affected: &'a [String],
+    depends_on: &BTreeMap<&'a str, BTreeSet<&'a str>>,
+    max_hops: u32,
+) -> HashMap<&'a str, u32> {
+    let mut hops: HashMap<&str, u32> = HashMap::new();
+    let mut queue: VecDeque<(&str, u32)> = affected.iter().map(|s| (s.as_str(), 0)).collect();
+    while let Some((service, hop)) = queue.pop_front() {
+        if hops.contains_key(service) {
+            continue;
+        }
+        hops.insert(service, hop);
+        if hop < max_hops {
+            for next in depends_on.get(service).into_iter().flatten() {
+                queue.push_back((next, hop + 1));
+            }
+        }
+    }
+    hops
+}
+
+/// The first of `texts` (title, then timeline entries) naming one of `needles` as a word, as
+/// evidence: when, and an excerpt.
+fn named(texts: &[(Option<DateTime<Utc>>, &str)], needles: &[&str]) -> Option<String> {
+    for (at, text) in texts {
+        let lower = text.to_lowercase();
+        for needle in needles.iter().filter(|n| n.len() >= 2) {
+            let needle = needle.to_lowercase();
+            let mut from = 0;
+            while let Some(found) = lower[from..].find(&needle) {
+                let begin = from + found;
+                let end = begin + needle.len();
+                let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_');
+                if !word(lower[..begin].chars().next_back()) && !word(lower[end..].chars().next()) {
+                    let excerpt: String = text.chars().take(160).collect();
+                    return Some(match at {
+                        Some(at) => format!("at {} “{excerpt}”", at.format("%Y-%m-%d %H:%M UTC")),
+                        None => format!("the title “{excerpt}”"),
+                    });
+                }
+                from = end;
+            }
+        }
+    }
+    None
+}
+
+/// Matches an incident's id in a commit message: the whole id, or the part after a source
+/// prefix (`pagerduty:Q1W2E3` is also `Q1W2E3`), as a word, case ignored.
+fn incident_pattern(id: &str) -> Regex {
+    let bare = id.rsplit(':').next().unwrap_or(id);
+    let alternatives: BTreeSet<String> = [id, bare].iter().map(|s| regex::escape(s)).collect();
+    let pattern = format!(
+        r"(?i)(^|[^A-Za-z0-9_-])({})($|[^A-Za-z0-9_-])",
+        alternatives.into_iter().collect::<Vec<_>>().join("|")
+    );
+    Regex::new(&pattern).unwrap_or_else(|_| Regex::new("$^").expect("an empty pattern is valid"))
+}
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(12)]
+}
+
+fn lines(numbers: &[u32]) -> String {
+    numbers.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+}
+
+fn duration(hours: f64) -> String {
+    if hours < 1.0 {
+        format!("{} min", (hours * 60.0).round() as i64)
+    } else {
+        format!("{:.1} h", hours)
+    }
+}

@@ -1,0 +1,143 @@
+//! One incident's suspects, as `faultline explain` shows them: the deploys and commits that
+//! most likely caused it, by probability, each with its evidence and, for commits, who or what
+//! wrote them. Reads `incidents`, `suspects` and `provenance`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::SuspectKind;
+use crate::store::Store;
+use crate::tables::{self, names};
+
+/// The explanation of one incident (the JSON contract of `faultline explain`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// The incident's id.
+    pub incident: String,
+    /// Its title.
+    pub title: String,
+    /// P(no change at fault).
+    pub no_change: f64,
+    /// Suspect deploys by probability, descending.
+    pub deploys: Vec<DeploySuspect>,
+    /// Suspect commits by probability, descending.
+    pub commits: Vec<CommitSuspect>,
+}
+
+/// A suspect deploy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeploySuspect {
+    /// The deploy's id.
+    pub id: String,
+    /// Its service.
+    pub service: String,
+    /// P(it caused the incident).
+    pub probability: f64,
+    /// Why, in words.
+    pub evidence: Vec<String>,
+}
+
+/// A suspect commit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommitSuspect {
+    /// The commit.
+    pub sha: String,
+    /// Its repository.
+    pub repo: String,
+    /// The deploy that shipped it.
+    pub deploy: String,
+    /// P(it caused the incident).
+    pub probability: f64,
+    /// Whether AI evidence was found for it.
+    pub ai: bool,
+    /// The AI tools that wrote it, lower case.
+    pub tools: Vec<String>,
+    /// Why, in words.
+    pub evidence: Vec<String>,
+}
+
+/// Explain `incident` from the store; an unknown id is an error naming the nearest known ones.
+pub fn explain(store: &Store, incident: &str) -> Result<Explanation> {
+    let missing = |table: &str| {
+        Error::Usage(format!(
+            "the store {} has no `{table}` table; run `faultline analyze` first",
+            store.root().display()
+        ))
+    };
+    let incidents = store.read(names::INCIDENTS)?.ok_or_else(|| missing(names::INCIDENTS))?;
+    let timeline = store.read(names::TIMELINE_EVENTS)?.ok_or_else(|| missing(names::TIMELINE_EVENTS))?;
+    let incidents = tables::incidents_from_frames(&incidents, &timeline)?;
+    let Some(found) = incidents.iter().find(|i| i.id == incident) else {
+        let ids: Vec<&str> = incidents.iter().map(|i| i.id.as_str()).collect();
+        return Err(Error::Usage(unknown_incident(incident, &ids)));
+    };
+    let suspects = store.read(names::SUSPECTS)?.ok_or_else(|| missing(names::SUSPECTS))?;
+    let suspects = tables::suspects_from_frame(&suspects)?;
+    let provenance = match store.read(names::PROVENANCE)? {
+        Some(frame) => tables::provenance_from_frame(&frame)?,
+        None => Vec::new(),
+    };
+    let by_commit: BTreeMap<(&str, &str), (bool, Vec<String>)> =
+        provenance.iter().map(|p| ((p.repo.as_str(), p.sha.as_str()), (p.ai, p.tools.clone()))).collect();
+    let mut explanation = Explanation {
+        incident: found.id.clone(),
+        title: found.title.clone(),
+        no_change: 1.0,
+        deploys: Vec::new(),
+        commits: Vec::new(),
+    };
+    for s in suspects.into_iter().filter(|s| s.incident_id == incident) {
+        match s.kind {
+            SuspectKind::NoChange => explanation.no_change = s.probability,
+            SuspectKind::Deploy => explanation.deploys.push(DeploySuspect {
+                id: s.deploy_id.unwrap_or_default(),
+                service: s.service.unwrap_or_default(),
+                probability: s.probability,
+                evidence: s.evidence,
+            }),
+            SuspectKind::Commit => {
+                let (repo, sha) = (s.repo.unwrap_or_default(), s.sha.unwrap_or_default());
+                let (ai, tools) = by_commit.get(&(repo.as_str(), sha.as_str())).cloned().unwrap_or_default();
+                explanation.commits.push(CommitSuspect {
+                    sha,
+                    repo,
+                    deploy: s.deploy_id.unwrap_or_default(),
+                    probability: s.probability,
+                    ai,
+                    tools,
+                    evidence: s.evidence,
+                });
+            }
+        }
+    }
+    Ok(explanation)
+}
+
+/// "no incident `INC-9`; the nearest known ids are …".
+fn unknown_incident(wanted: &str, known: &[&str]) -> String {
+    if known.is_empty() {
+        return format!("no incident `{wanted}`: the store holds no incidents");
+    }
+    let mut nearest: Vec<(usize, &str)> = known
+        .iter()
+        .map(|id| (strsim::levenshtein(&wanted.to_lowercase(), &id.to_lowercase()), *id))
+        .collect();
+    nearest.sort();
+    let names: Vec<String> = nearest.iter().take(3).map(|(_, id)| format!("`{id}`")).collect();
+    format!("no incident `{wanted}`; the nearest known ids are {}", names.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_unknown_id_suggests_the_nearest() {
+        let known = ["INC-2026-009", "INC-2026-014", "INC-2026-021", "gcp:abc"];
+        assert_eq!(
+            super::unknown_incident("INC-2026-01", &known),
+            "no incident `INC-2026-01`; the nearest known ids are `INC-2026-014`, `INC-2026-021`, `INC-2026-009`"
+        );
+        assert_eq!(super::unknown_incident("x", &[]), "no incident `x`: the store holds no incidents");
+    }
+}
