@@ -873,7 +873,7 @@ fn each_deploy_ships_the_commits_since_the_last_good_one_in_its_services_folder(
         out.stderr
     );
     assert!(
-        out.stderr.contains("faultline: 6 deploy(s) shipped 6 commit(s) (deploy_commits)"),
+        out.stderr.contains("faultline: 6 deploy(s) shipped 9 commit(s) (deploy_commits)"),
         "{}",
         out.stderr
     );
@@ -894,12 +894,16 @@ fn each_deploy_ships_the_commits_since_the_last_good_one_in_its_services_folder(
             ("d2".to_string(), c2, 0),
             // Since d1: c3 and b's c2, kept to services/a.
             ("d3".to_string(), c3, 0),
-            // Since d3: c5 and the library's c4, kept to services/a. A failure is no baseline,
+            // Since d3: c5 and the library's c4, outside every service's folder, so shared.
             ("d4".to_string(), c5.clone(), 0),
-            // so d5 ships c5 again; the rollback d6 ships nothing and takes the baseline back
-            // to c3, so d8 (after d7's unknown commit) ships c5 once more.
+            ("d4".to_string(), c4.to_string(), 1),
+            // A failure is no baseline, so d5 ships both again; the rollback d6 ships nothing
+            // and takes the baseline back to c3, so d8 (after d7's unknown commit) ships them
+            // once more.
             ("d5".to_string(), c5.clone(), 0),
+            ("d5".to_string(), c4.to_string(), 1),
             ("d8".to_string(), c5, 0),
+            ("d8".to_string(), c4.to_string(), 1),
         ]
     );
 }

@@ -10,8 +10,10 @@
 //! - A rollback ships nothing new (it returns to code that ran before); it becomes the baseline
 //!   of the next deploy, which therefore ships the rolled-back commits again.
 //! - Only a successful deploy becomes a baseline; a failed one still shipped what it carried.
-//! - With a `path` in the catalog, only commits that changed a file under it count; merge
-//!   commits, whose changes are their parents', count only without a path.
+//! - With a `path` in the catalog, a commit counts when it changed a file under it, or a file
+//!   under no service's path at all (shared code, build and deploy files, which every service
+//!   of the repository ships); merge commits, whose changes are their parents', count only
+//!   without a path.
 //! - A commit the repository does not have (history rewritten, a shallow or stale clone) is
 //!   reported and the deploy kept, with nothing shipped; it is no baseline either.
 
@@ -40,6 +42,14 @@ pub fn ship(
     walkers: &BTreeMap<String, Walker>,
 ) -> Shipped {
     let by_name: HashMap<&str, &Service> = services.iter().map(|s| (s.name.as_str(), s)).collect();
+    let mut owned: HashMap<&str, Vec<&str>> = HashMap::new();
+    for service in services {
+        if let (Some(repo), Some(path)) = (service.repo.as_deref(), service.path.as_deref()) {
+            owned.entry(repo).or_default().push(path);
+        }
+    }
+    let under =
+        |file: &str, path: &str| file == path || file.strip_prefix(path).is_some_and(|r| r.starts_with('/'));
     let mut baseline: HashMap<(&str, &str), String> = HashMap::new();
     let mut shipped = Shipped::default();
     let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -71,9 +81,9 @@ pub fn ship(
             for (position, commit) in commits.iter().enumerate() {
                 let changed = files.get(&(repo.clone(), commit.clone()));
                 if let Some(path) = path {
-                    let inside =
-                        |p: &String| p == path || p.strip_prefix(path).is_some_and(|r| r.starts_with('/'));
-                    if !changed.is_some_and(|paths| paths.iter().any(inside)) {
+                    let folders = owned.get(repo.as_str()).map_or(&[][..], Vec::as_slice);
+                    let counts = |file: &String| under(file, path) || !folders.iter().any(|f| under(file, f));
+                    if !changed.is_some_and(|paths| paths.iter().any(counts)) {
                         continue;
                     }
                 }
