@@ -791,3 +791,32 @@ fn regenerate_sample_company() {
         );
     }
 }
+
+#[test]
+fn the_true_cause_of_each_sample_incident_ranks_first() {
+    let data = fresh();
+    let ws = crate::sample_workspace();
+    let out = ws.run(&["analyze"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let mut checked = Vec::new();
+    for repo in &data.summary.repos {
+        for bad in &repo.bad_changes {
+            let incident =
+                data.incidents.iter().find(|i| i.key == bad.incident).expect("an incident per bad change");
+            let id = match incident.format {
+                "canonical" => incident.id.clone(),
+                format => format!("{format}:{}", incident.id),
+            };
+            let explained = crate::json(&ws.run(&["explain", &id, "--format", "json"]));
+            let top = &explained["commits"][0];
+            assert_eq!(top["sha"], bad.sha.as_str(), "{}: {explained:#}", bad.incident);
+            assert!(top["probability"].as_f64().unwrap() > 0.5, "{}: {explained:#}", bad.incident);
+            // The deploy ranked first is the one that shipped it.
+            assert_eq!(explained["deploys"][0]["id"], top["deploy"], "{}", bad.incident);
+            assert!(explained["no_change"].as_f64().unwrap() < 0.05, "{}: {explained:#}", bad.incident);
+            checked.push(bad.incident);
+        }
+    }
+    checked.sort();
+    assert_eq!(checked, ["INC-2026-009", "INC-2026-014", "INC-2026-021", "INC-2026-027", "INC-2026-033"]);
+}
