@@ -40,6 +40,29 @@ pub enum Command {
         after_help = "Examples:\n  faultline explain INC-2026-014\n  faultline explain INC-2026-014 --format json"
     )]
     Explain(ExplainArgs),
+    /// Commits by blast radius: realized (incidents they may have caused, weighted by impact),
+    /// then potential (the services they reach); after `faultline analyze`.
+    #[command(
+        after_help = "Examples:\n  faultline rank\n  faultline rank --ai-only --top 0 --format json\n  faultline rank --since 2026-07-01"
+    )]
+    Rank(RankArgs),
+}
+
+/// `faultline rank`.
+#[derive(Debug, Args)]
+pub struct RankArgs {
+    /// Only commits with AI provenance.
+    #[arg(long)]
+    pub ai_only: bool,
+    /// How many commits; 0 for all.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub top: usize,
+    /// Only commits committed on or after this date (`2026-07-01`) or time (RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 /// `faultline explain`.

@@ -77,6 +77,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             emit(&text)
         }
+        Command::Rank(args) => {
+            let since = match args.since.as_deref() {
+                None => None,
+                Some(text) => Some(since(text)?),
+            };
+            let options =
+                faultline::analyze::rank::RankOptions { ai_only: args.ai_only, top: args.top, since };
+            let rows = faultline::analyze::rank::rank(&Store::new(&config.store), &options)?;
+            let text = match args.format {
+                Format::Table => render::rank::table(&rows, terminal_width()),
+                Format::Json => render::json::to_string(&rows),
+                Format::Csv => render::rank::csv(&rows)?,
+            };
+            emit(&text)
+        }
         Command::Provenance(args) => {
             let ledger = Ledger::load(&Store::new(&config.store))?;
             let text = if let Some(sha) = &args.sha {
@@ -144,6 +159,17 @@ fn print_ingest_report(report: &IngestReport) {
             }
         );
     }
+}
+
+/// `--since`: a date (midnight UTC) or an RFC 3339 time.
+fn since(text: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    let full = if text.len() == 10 { format!("{text}T00:00:00Z") } else { text.to_string() };
+    chrono::DateTime::parse_from_rfc3339(&full).map(|t| t.to_utc()).map_err(|_| {
+        faultline::Error::Usage(format!(
+            "--since {text:?}: expected a date such as 2026-07-01 or an RFC 3339 time"
+        ))
+        .into()
+    })
 }
 
 /// What the analyses did, on stderr.

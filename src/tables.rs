@@ -42,6 +42,8 @@ pub mod names {
     pub const SUSPECTS: &str = "suspects";
     /// SZZ: the earlier commits whose lines each fix or revert changed.
     pub const SZZ_LINKS: &str = "szz_links";
+    /// Every commit's realized and potential blast radius.
+    pub const BLAST_RADIUS: &str = "blast_radius";
 }
 
 fn store_error(table: &str, e: PolarsError) -> Error {
@@ -771,4 +773,42 @@ pub fn szz_links_frame(rows: &[crate::model::SzzLine]) -> Result<DataFrame> {
         Column::new("line".into(), rows.iter().map(|x| x.line).collect::<Vec<i32>>()),
     ];
     DataFrame::new(rows.len(), columns).map_err(|e| store_error(names::SZZ_LINKS, e))
+}
+
+/// The `blast_radius` table: one row per commit, by realized then potential blast radius.
+pub fn blast_radius_frame(rows: &[crate::analyze::blast_radius::Radius]) -> Result<DataFrame> {
+    let columns = vec![
+        Column::new("repo".into(), rows.iter().map(|r| r.repo.as_str()).collect::<Vec<_>>()),
+        Column::new("sha".into(), rows.iter().map(|r| r.sha.as_str()).collect::<Vec<_>>()),
+        Column::new("blast_radius".into(), rows.iter().map(|r| r.blast_radius).collect::<Vec<f64>>()),
+        Column::new(
+            "potential_blast_radius".into(),
+            rows.iter().map(|r| r.potential_blast_radius).collect::<Vec<f64>>(),
+        ),
+        string_lists(
+            "incident_ids",
+            rows.iter().map(|r| r.incidents.iter().map(|(id, _)| id.as_str()).collect()),
+        ),
+    ];
+    DataFrame::new(rows.len(), columns).map_err(|e| store_error(names::BLAST_RADIUS, e))
+}
+
+/// `(repo, sha, realized, potential)` back from the `blast_radius` table, in its order.
+pub fn blast_radius_from_frame(frame: &DataFrame) -> Result<Vec<(String, String, f64, f64)>> {
+    let t = names::BLAST_RADIUS;
+    let (repo, sha) = (strings(frame, t, "repo")?, strings(frame, t, "sha")?);
+    let floats = |name: &str| -> Result<Vec<Option<f64>>> {
+        Ok(column(frame, t, name)?.f64().map_err(|e| store_error(t, e))?.iter().collect())
+    };
+    let (realized, potential) = (floats("blast_radius")?, floats("potential_blast_radius")?);
+    Ok((0..frame.height())
+        .map(|k| {
+            (
+                repo[k].clone().unwrap_or_default(),
+                sha[k].clone().unwrap_or_default(),
+                realized[k].unwrap_or_default(),
+                potential[k].unwrap_or_default(),
+            )
+        })
+        .collect())
 }

@@ -1076,4 +1076,24 @@ fn attribution_ranks_the_reverted_commit_and_its_deploy_first_with_the_documente
     let out = ws.run(&["explain", "INC-2"]);
     assert_eq!(out.code, 2);
     assert_eq!(out.stderr, "faultline: error: no incident `INC-2`; the nearest known ids are `INC-1`\n");
+
+    // Blast radius: P(c3 caused INC-1) × SEV2's weight 8 × 120 impact minutes × 1 affected
+    // service; potential: service a, tier 2 from its production lifecycle, weight 4.
+    let ranked = json(&ws.run(&["rank", "--top", "0", "--format", "json"]));
+    let first = &ranked[0];
+    assert_eq!(first["sha"], c3.to_string());
+    assert_eq!(first["repo"], "r");
+    assert_eq!(first["subject"], "a: cache more (#41)");
+    assert_eq!(first["ai"], false);
+    assert_eq!(first["tools"], serde_json::json!([]));
+    assert!((first["blast_radius"].as_f64().unwrap() - p_c3 * 8.0 * 120.0).abs() < 1e-6);
+    assert_eq!(first["potential_blast_radius"], 4.0);
+    assert_eq!(first["incidents"][0]["id"], "INC-1");
+    assert!((first["incidents"][0]["probability"].as_f64().unwrap() - p_c3).abs() < 1e-9);
+    assert_eq!(ranked.as_array().unwrap().len(), 5);
+    // b's commit reaches b and a, which depends on it: 4 + 4.
+    let c2_row = ranked.as_array().unwrap().iter().find(|r| r["sha"] == c2.to_string()).unwrap();
+    assert_eq!(c2_row["potential_blast_radius"], 8.0);
+    let ai_only = json(&ws.run(&["rank", "--ai-only", "--top", "0", "--format", "json"]));
+    assert_eq!(ai_only, serde_json::json!([]));
 }

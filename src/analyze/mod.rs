@@ -2,8 +2,10 @@
 //! the ingest wrote; [`analyze`] runs them and writes their tables into a new snapshot.
 
 pub mod attribution;
+pub mod blast_radius;
 pub mod deploy_contents;
 pub mod explain;
+pub mod rank;
 pub mod szz;
 
 use std::collections::{BTreeMap, HashMap};
@@ -64,10 +66,12 @@ pub fn analyze(config: &Config) -> Result<AnalysisReport> {
     let weights = attribution::Weights::from_config(&config.attribution);
     let mut blame = |repo: &str, fix: &str| walkers.get(repo).and_then(|w| szz::blame_fix(w, fix).ok());
     let attributed = attribution::attribute(&evidence, &weights, &mut blame);
+    let radii = blast_radius::measure(&commits, &incidents, &attributed.suspects, &services, &deps);
     store.write(&mut [
         (names::DEPLOY_COMMITS, tables::deploy_commits_frame(&shipped.rows)?),
         (names::SUSPECTS, tables::suspects_frame(&attributed.suspects)?),
         (names::SZZ_LINKS, tables::szz_links_frame(&attributed.szz)?),
+        (names::BLAST_RADIUS, tables::blast_radius_frame(&radii)?),
     ])?;
     Ok(AnalysisReport {
         deploy_commits: shipped.rows.len(),

@@ -5,6 +5,7 @@ pub mod csv;
 pub mod explain;
 pub mod json;
 pub mod provenance;
+pub mod rank;
 pub mod table;
 
 /// Make untrusted text (commit messages, names, paths) safe to print on a terminal: control

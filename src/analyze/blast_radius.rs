@@ -1,0 +1,154 @@
+//! Blast radius, per commit: what it did (realized) and what it could do (potential). Reads
+//! incidents, suspects, services, their dependencies and the commits' files; writes
+//! `blast_radius`. The formula and weights are in `docs/attribution.md`.
+//!
+//! - Realized: Σ over incidents of P(commit caused it) × the incident's impact, where impact
+//!   = severity weight × impact minutes × affected services (those the incident names and every
+//!   service that depends on them, transitively) × (1 + log10(1 + customers affected)).
+//! - Potential, for every commit: the services it changed (by catalog folder; a file under no
+//!   service's folder is shared and changes every service of its repository; a repository
+//!   without folders, all its services) and every service that depends on them, each weighted
+//!   by its tier.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+use crate::model::{Commit, Incident, Service, ServiceDep, Suspect, SuspectKind};
+
+/// One commit's blast radius.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Radius {
+    /// Repository.
+    pub repo: String,
+    /// Commit.
+    pub sha: String,
+    /// Realized blast radius.
+    pub blast_radius: f64,
+    /// Potential blast radius.
+    pub potential_blast_radius: f64,
+    /// The incidents it may have caused, with P(it caused them), by probability.
+    pub incidents: Vec<(String, f64)>,
+}
+
+/// Weight of an incident's severity (1 is the worst); unknown counts as SEV3.
+pub fn severity_weight(severity: Option<i32>) -> f64 {
+    match severity.unwrap_or(3) {
+        1 => 16.0,
+        2 => 8.0,
+        3 => 4.0,
+        4 => 2.0,
+        _ => 1.0,
+    }
+}
+
+/// Weight of a service's tier (1 is the most critical); unknown counts as tier 4.
+pub fn tier_weight(tier: Option<i32>) -> f64 {
+    match tier.unwrap_or(4) {
+        1 => 8.0,
+        2 => 4.0,
+        3 => 2.0,
+        4 => 1.0,
+        _ => 0.5,
+    }
+}
+
+/// Minutes an incident's impact is counted when it records no end.
+pub const UNKNOWN_IMPACT_MINUTES: f64 = 60.0;
+
+/// Every commit's blast radius, sorted by realized then potential, descending.
+pub fn measure(
+    commits: &[Commit],
+    incidents: &[Incident],
+    suspects: &[Suspect],
+    services: &[Service],
+    deps: &[ServiceDep],
+) -> Vec<Radius> {
+    // Who depends on whom, backwards: a service's dependents.
+    let mut dependents: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for dep in deps {
+        dependents.entry(dep.depends_on.as_str()).or_default().insert(dep.service.as_str());
+    }
+    let tiers: HashMap<&str, Option<i32>> = services.iter().map(|s| (s.name.as_str(), s.tier)).collect();
+    let impact: HashMap<&str, f64> = incidents
+        .iter()
+        .map(|i| {
+            let minutes = i
+                .mitigated_at
+                .or(i.resolved_at)
+                .map_or(UNKNOWN_IMPACT_MINUTES, |end| (end - i.started_at).num_seconds() as f64 / 60.0);
+            let affected = reach(i.services.iter().map(String::as_str), &dependents).len().max(1) as f64;
+            let customers = i.customers_affected.map_or(1.0, |c| 1.0 + (1.0 + c.max(0) as f64).log10());
+            (i.id.as_str(), severity_weight(i.severity) * minutes * affected * customers)
+        })
+        .collect();
+    let mut caused: HashMap<(&str, &str), Vec<(String, f64)>> = HashMap::new();
+    for s in suspects.iter().filter(|s| s.kind == SuspectKind::Commit) {
+        if let (Some(repo), Some(sha)) = (s.repo.as_deref(), s.sha.as_deref()) {
+            caused.entry((repo, sha)).or_default().push((s.incident_id.clone(), s.probability));
+        }
+    }
+    let mut by_repo: HashMap<&str, Vec<&Service>> = HashMap::new();
+    for service in services {
+        if let Some(repo) = service.repo.as_deref() {
+            by_repo.entry(repo).or_default().push(service);
+        }
+    }
+    let under =
+        |file: &str, path: &str| file == path || file.strip_prefix(path).is_some_and(|r| r.starts_with('/'));
+    let mut out: Vec<Radius> = commits
+        .iter()
+        .map(|commit| {
+            let owners = by_repo.get(commit.repo.as_str()).map_or(&[][..], Vec::as_slice);
+            let mut changed: BTreeSet<&str> = BTreeSet::new();
+            for file in &commit.files {
+                let owning: Vec<&str> = owners
+                    .iter()
+                    .filter(|s| s.path.as_deref().is_none_or(|p| under(&file.path, p)))
+                    .map(|s| s.name.as_str())
+                    .collect();
+                if owning.is_empty() {
+                    changed.extend(owners.iter().map(|s| s.name.as_str()));
+                } else {
+                    changed.extend(owning);
+                }
+            }
+            let potential: f64 = reach(changed.into_iter(), &dependents)
+                .into_iter()
+                .map(|s| tier_weight(tiers.get(s).copied().flatten()))
+                .sum();
+            let mut incidents =
+                caused.remove(&(commit.repo.as_str(), commit.sha.as_str())).unwrap_or_default();
+            incidents.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            let realized: f64 =
+                incidents.iter().map(|(id, p)| p * impact.get(id.as_str()).copied().unwrap_or(0.0)).sum();
+            Radius {
+                repo: commit.repo.clone(),
+                sha: commit.sha.clone(),
+                blast_radius: realized,
+                potential_blast_radius: potential,
+                incidents,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.blast_radius
+            .total_cmp(&a.blast_radius)
+            .then_with(|| b.potential_blast_radius.total_cmp(&a.potential_blast_radius))
+            .then_with(|| (&a.repo, &a.sha).cmp(&(&b.repo, &b.sha)))
+    });
+    out
+}
+
+/// `start` and every service that depends on one of them, transitively.
+fn reach<'a>(
+    start: impl Iterator<Item = &'a str>,
+    dependents: &BTreeMap<&'a str, BTreeSet<&'a str>>,
+) -> BTreeSet<&'a str> {
+    let mut seen = BTreeSet::new();
+    let mut queue: VecDeque<&str> = start.collect();
+    while let Some(service) = queue.pop_front() {
+        if seen.insert(service) {
+            queue.extend(dependents.get(service).into_iter().flatten().copied());
+        }
+    }
+    seen
+}
