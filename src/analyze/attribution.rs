@@ -486,12 +486,43 @@ fn named(texts: &[(Option<DateTime<Utc>>, &str)], needles: &[&str]) -> Option<St
 /// prefix (`pagerduty:Q1W2E3` is also `Q1W2E3`), as a word, case ignored.
 fn incident_pattern(id: &str) -> Regex {
     let bare = id.rsplit(':').next().unwrap_or(id);
+    // A bare number (`1412`) would match pull requests and versions: only the whole id then.
+    let bare = if bare.chars().all(|c| c.is_ascii_digit()) { id } else { bare };
     let alternatives: BTreeSet<String> = [id, bare].iter().map(|s| regex::escape(s)).collect();
     let pattern = format!(
         r"(?i)(^|[^A-Za-z0-9_-])({})($|[^A-Za-z0-9_-])",
         alternatives.into_iter().collect::<Vec<_>>().join("|")
     );
     Regex::new(&pattern).unwrap_or_else(|_| Regex::new("$^").expect("an empty pattern is valid"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fix_names_an_incident_by_its_id_or_its_vendor_id_never_by_a_bare_number() {
+        let pattern = incident_pattern("pagerduty:PS9E55H");
+        assert!(pattern.is_match("payments: restore retries (PS9E55H)"));
+        assert!(pattern.is_match("Fixes pagerduty:PS9E55H"));
+        assert!(!pattern.is_match("PS9E55HX is another"));
+        let numbered = incident_pattern("pagerduty:1412");
+        assert!(!numbered.is_match("bump to 1412 (#1412)"));
+        assert!(numbered.is_match("fix for pagerduty:1412"));
+        assert!(incident_pattern("INC-2026-021").is_match("checkout: invalidate totals (inc-2026-021)"));
+        assert!(!incident_pattern("INC-2026-021").is_match("see INC-2026-0210"));
+    }
+
+    #[test]
+    fn the_timeline_names_a_deploy_as_a_word() {
+        let at = DateTime::from_timestamp(1_780_304_400, 0).unwrap();
+        let texts = [(None, "Checkout slow"), (Some(at), "rolling back dep-12 now")];
+        assert_eq!(
+            named(&texts, &["dep-12"]),
+            Some("at 2026-06-01 09:00 UTC “rolling back dep-12 now”".to_string())
+        );
+        assert_eq!(named(&texts, &["dep-1"]), None);
+    }
 }
 
 fn short(sha: &str) -> &str {
