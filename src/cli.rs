@@ -46,6 +46,35 @@ pub enum Command {
         after_help = "Examples:\n  faultline rank\n  faultline rank --ai-only --top 0 --format json\n  faultline rank --since 2026-07-01"
     )]
     Rank(RankArgs),
+    /// The forensic graph (commits, deploys, services, incidents, AI tools), whole or one
+    /// incident's neighbourhood, as DOT, JSON or SVG; after `faultline analyze`.
+    #[command(
+        after_help = "Examples:\n  faultline graph --incident INC-2026-021 --format svg > inc.svg\n  faultline graph --format dot | dot -Tpng > graph.png"
+    )]
+    Graph(GraphArgs),
+}
+
+/// `faultline graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Only this incident's neighbourhood: its suspects (above 1 %), what they shipped, the
+    /// services and dependencies involved, fixes and the commits they blamed.
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+}
+
+/// Graph output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz DOT.
+    Dot,
+    /// JSON: nodes and edges.
+    Json,
+    /// A self-contained SVG drawing.
+    Svg,
 }
 
 /// `faultline rank`.

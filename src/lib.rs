@@ -9,6 +9,7 @@
 pub mod analyze;
 pub mod config;
 pub mod error;
+pub mod graph;
 pub mod ingest;
 pub mod model;
 pub mod provenance_report;

@@ -77,6 +77,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             emit(&text)
         }
+        Command::Graph(args) => {
+            let full = faultline::graph::Forensics::load(&Store::new(&config.store))?;
+            let graph = match &args.incident {
+                Some(id) => full.neighbourhood(id, 0.01)?,
+                None => full,
+            };
+            let text = match args.format {
+                cli::GraphFormat::Dot => render::graph::dot(&graph),
+                cli::GraphFormat::Json => render::graph::json(&graph),
+                cli::GraphFormat::Svg => render::graph::svg(&graph),
+            };
+            emit(&text)
+        }
         Command::Rank(args) => {
             let since = match args.since.as_deref() {
                 None => None,

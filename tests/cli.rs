@@ -1096,4 +1096,38 @@ fn attribution_ranks_the_reverted_commit_and_its_deploy_first_with_the_documente
     assert_eq!(c2_row["potential_blast_radius"], 8.0);
     let ai_only = json(&ws.run(&["rank", "--ai-only", "--top", "0", "--format", "json"]));
     assert_eq!(ai_only, serde_json::json!([]));
+
+    // The incident's neighbourhood in the graph: its suspects, what they shipped, the revert.
+    let graph = json(&ws.run(&["graph", "--incident", "INC-1", "--format", "json"]));
+    let edge = |from: &str, to: &str, kind: &str| {
+        graph["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["from"] == from && e["to"] == to && e["kind"] == kind)
+    };
+    let commit = |oid: git2::Oid| format!("commit:r@{oid}");
+    assert!(edge(&commit(c3), "deploy:d3", "shipped_in"));
+    assert!(edge("deploy:d3", "service:a", "deployed_to"));
+    assert!(edge("service:a", "service:b", "depends_on"));
+    assert!(edge("deploy:d3", "incident:INC-1", "suspected_cause"));
+    assert!(edge(&commit(c3), "incident:INC-1", "suspected_cause"));
+    assert!(edge(&commit(c3), &commit(revert), "reverted_by"));
+    let cause = graph["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["from"] == "deploy:d3" && e["kind"] == "suspected_cause")
+        .unwrap();
+    assert!((cause["probability"].as_f64().unwrap() - p_d3).abs() < 1e-9);
+    let dot = ws.run(&["graph", "--incident", "INC-1", "--format", "dot"]);
+    assert!(
+        dot.stdout.contains("\"deploy:d3\" -> \"incident:INC-1\" [label=\"suspected_cause "),
+        "{}",
+        dot.stdout
+    );
+    let svg = ws.run(&["graph", "--format", "svg"]);
+    assert!(svg.stdout.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(svg.stdout.contains("a: cache more (#41)"));
+    assert_eq!(ws.run(&["graph", "--incident", "INC-9"]).code, 2);
 }

@@ -116,6 +116,11 @@ static REVERTS: LazyLock<Regex> = LazyLock::new(|| {
 static PULL_REQUEST: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"#(\d{1,7})\b").expect("built-in pattern is valid"));
 
+/// The commit a revert names (`This reverts commit X`), lower case, full or abbreviated.
+pub fn reverted_commit(message: &str) -> Option<String> {
+    REVERTS.captures(message).map(|c| c[1].to_ascii_lowercase())
+}
+
 /// Attribute every incident. `szz` blames a fix commit of a repository (`None` when it cannot).
 pub fn attribute(
     evidence: &Evidence<'_>,
@@ -256,9 +261,7 @@ fn attribute_one(
                 point(Pointer::Fixed, weights.fixed, why.clone(), &mut commit_words, &mut commit_score);
             }
             for revert in &later {
-                let Some(target) = REVERTS.captures(&revert.body).map(|c| c[1].to_ascii_lowercase()) else {
-                    continue;
-                };
+                let Some(target) = reverted_commit(&revert.body) else { continue };
                 if revert.repo == row.repo && row.sha.starts_with(&target) {
                     let word =
                         format!("reverted after the start by {} (“{}”)", short(&revert.sha), revert.subject);

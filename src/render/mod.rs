@@ -3,6 +3,7 @@
 
 pub mod csv;
 pub mod explain;
+pub mod graph;
 pub mod json;
 pub mod provenance;
 pub mod rank;
