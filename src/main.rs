@@ -62,7 +62,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let ledger = Ledger::load(&Store::new(&config.store))?;
             let summary = ledger.summary();
             let text = match args.format {
-                Format::Table => render::provenance::summary_table(&summary, terminal_width()),
+                Format::Table => {
+                    let store = Store::new(&config.store);
+                    let options = faultline::analyze::rank::RankOptions { top: 10, ..Default::default() };
+                    let ranked = faultline::analyze::rank::rank(&store, &options)?;
+                    let incidents = faultline::analyze::explain::explain_all(&store)?;
+                    render::provenance::summary_table(&summary, terminal_width())
+                        + &render::summary::markdown(&ranked, &incidents)
+                }
                 Format::Json => render::json::to_string(&summary),
                 Format::Csv => render::provenance::summary_csv(&summary)?,
             };

@@ -115,6 +115,16 @@ pub fn explain(store: &Store, incident: &str) -> Result<Explanation> {
     Ok(explanation)
 }
 
+/// Every incident's explanation, in the order of the `incidents` table (by start).
+pub fn explain_all(store: &Store) -> Result<Vec<Explanation>> {
+    let (Some(incidents), Some(timeline)) =
+        (store.read(names::INCIDENTS)?, store.read(names::TIMELINE_EVENTS)?)
+    else {
+        return Ok(Vec::new());
+    };
+    tables::incidents_from_frames(&incidents, &timeline)?.iter().map(|i| explain(store, &i.id)).collect()
+}
+
 /// "no incident `INC-9`; the nearest known ids are …".
 fn unknown_incident(wanted: &str, known: &[&str]) -> String {
     if known.is_empty() {

@@ -7,6 +7,7 @@ pub mod graph;
 pub mod json;
 pub mod provenance;
 pub mod rank;
+pub mod summary;
 pub mod table;
 
 /// Make untrusted text (commit messages, names, paths) safe to print on a terminal: control

@@ -798,6 +798,8 @@ fn the_true_cause_of_each_sample_incident_ranks_first() {
     let ws = crate::sample_workspace();
     let out = ws.run(&["analyze"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("\n## Commits by blast radius\n"), "{}", out.stdout);
+    assert!(out.stdout.contains("\n## Incidents and their most likely cause\n"), "{}", out.stdout);
     let mut checked = Vec::new();
     for repo in &data.summary.repos {
         for bad in &repo.bad_changes {
@@ -814,6 +816,10 @@ fn the_true_cause_of_each_sample_incident_ranks_first() {
             // The deploy ranked first is the one that shipped it.
             assert_eq!(explained["deploys"][0]["id"], top["deploy"], "{}", bad.incident);
             assert!(explained["no_change"].as_f64().unwrap() < 0.05, "{}: {explained:#}", bad.incident);
+            // And the summary `analyze` prints names it on the incident's row.
+            let row =
+                out.stdout.lines().find(|l| l.starts_with(&format!("| {id} |"))).expect("a summary row");
+            assert!(row.contains(&format!("| {} (", &bad.sha[..12])), "{row}");
             checked.push(bad.incident);
         }
     }
