@@ -66,14 +66,7 @@ impl Forensics {
 
     /// Build the graph from the store.
     pub fn load(store: &Store) -> Result<Forensics> {
-        let read = |table: &str| {
-            store.read(table)?.ok_or_else(|| {
-                Error::Usage(format!(
-                    "the store {} has no `{table}` table; run `faultline analyze` first",
-                    store.root().display()
-                ))
-            })
-        };
+        let read = |table: &str| store.require(table, "analyze");
         let commits = tables::commits_from_frames(&read(names::COMMITS)?, None)?;
         let subjects: BTreeMap<(String, String), String> =
             commits.iter().map(|c| ((c.repo.clone(), c.sha.clone()), c.subject.clone())).collect();

@@ -58,6 +58,17 @@ impl Store {
         Ok(Some(frame))
     }
 
+    /// Read `table`, which `command` writes: its absence is an error telling the user to run
+    /// that command first.
+    pub fn require(&self, table: &str, command: &str) -> Result<DataFrame> {
+        self.read(table)?.ok_or_else(|| {
+            Error::Usage(format!(
+                "the store {} has no `{table}` table; run `faultline {command}` first",
+                self.root.display()
+            ))
+        })
+    }
+
     /// Write a new snapshot holding `tables` and every other table of the current snapshot,
     /// then make it current.
     pub fn write(&self, tables: &mut [(&str, DataFrame)]) -> Result<()> {

@@ -60,20 +60,14 @@ pub struct CommitSuspect {
 
 /// Explain `incident` from the store; an unknown id is an error naming the nearest known ones.
 pub fn explain(store: &Store, incident: &str) -> Result<Explanation> {
-    let missing = |table: &str| {
-        Error::Usage(format!(
-            "the store {} has no `{table}` table; run `faultline analyze` first",
-            store.root().display()
-        ))
-    };
-    let incidents = store.read(names::INCIDENTS)?.ok_or_else(|| missing(names::INCIDENTS))?;
-    let timeline = store.read(names::TIMELINE_EVENTS)?.ok_or_else(|| missing(names::TIMELINE_EVENTS))?;
+    let incidents = store.require(names::INCIDENTS, "analyze")?;
+    let timeline = store.require(names::TIMELINE_EVENTS, "analyze")?;
     let incidents = tables::incidents_from_frames(&incidents, &timeline)?;
     let Some(found) = incidents.iter().find(|i| i.id == incident) else {
         let ids: Vec<&str> = incidents.iter().map(|i| i.id.as_str()).collect();
         return Err(Error::Usage(unknown_incident(incident, &ids)));
     };
-    let suspects = store.read(names::SUSPECTS)?.ok_or_else(|| missing(names::SUSPECTS))?;
+    let suspects = store.require(names::SUSPECTS, "analyze")?;
     let suspects = tables::suspects_from_frame(&suspects)?;
     let provenance = match store.read(names::PROVENANCE)? {
         Some(frame) => tables::provenance_from_frame(&frame)?,

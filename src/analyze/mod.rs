@@ -11,7 +11,7 @@ pub mod szz;
 use std::collections::{BTreeMap, HashMap};
 
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ingest::git::{self, Walker};
 use crate::store::Store;
 use crate::tables::{self, names};
@@ -33,14 +33,7 @@ pub struct AnalysisReport {
 pub fn analyze(config: &Config) -> Result<AnalysisReport> {
     git::configure_libgit2();
     let store = Store::new(&config.store);
-    let read = |table: &str| {
-        store.read(table)?.ok_or_else(|| {
-            Error::Usage(format!(
-                "the store at {} has no `{table}` table; run `faultline ingest` first",
-                config.store.display()
-            ))
-        })
-    };
+    let read = |table: &str| store.require(table, "ingest");
     let deploys = tables::deploys_from_frame(&read(names::DEPLOYS)?)?;
     let services = tables::services_from_frame(&read(names::SERVICES)?)?;
     let commits = tables::commits_from_frames(&read(names::COMMITS)?, Some(&read(names::COMMIT_FILES)?))?;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::SuspectKind;
 use crate::store::Store;
 use crate::tables::{self, names};
@@ -55,14 +55,7 @@ pub struct IncidentShare {
 
 /// The ranking.
 pub fn rank(store: &Store, options: &RankOptions) -> Result<Vec<Ranked>> {
-    let read = |table: &str| {
-        store.read(table)?.ok_or_else(|| {
-            Error::Usage(format!(
-                "the store {} has no `{table}` table; run `faultline analyze` first",
-                store.root().display()
-            ))
-        })
-    };
+    let read = |table: &str| store.require(table, "analyze");
     let radii = tables::blast_radius_from_frame(&read(names::BLAST_RADIUS)?)?;
     let suspects = tables::suspects_from_frame(&read(names::SUSPECTS)?)?;
     let commits = tables::commits_from_frames(&read(names::COMMITS)?, None)?;
