@@ -337,6 +337,16 @@ fn min_some(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTi
     }
 }
 
+/// A payload's id as a group key for JSON Lines read a group at a time: a non-blank string
+/// (trimmed) or an integer; anything else is no key.
+pub(crate) fn group_id(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 /// A note that an incident names no service, so the user knows why it links to no deploy.
 pub(crate) fn no_services_note(record: &Record<'_, '_>, id: &str, detail: &str) -> String {
     record.note(format_args!("incident `{id}` names no affected service{detail}"))

@@ -105,11 +105,7 @@ pub(crate) fn from_documents(
 /// ([`crate::ingest::grouped`]): the alert's id (a webhook's `alert.alertId`, a REST alert's
 /// `id`, the first alert's of `data` or of an array), by which [`parse`] merges its views.
 pub(crate) fn group_key(value: &Value) -> Option<String> {
-    let id = |value: Option<&Value>| match value? {
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
-        _ => None,
-    };
+    let id = fields::group_id;
     match value {
         Value::Array(items) => items.first().and_then(group_key),
         Value::Object(map) if map.contains_key("alert") => id(map.get("alert")?.get("alertId")),

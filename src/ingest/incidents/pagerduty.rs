@@ -144,11 +144,7 @@ pub(crate) fn group_key(value: &Value) -> Option<String> {
     fn present(value: Option<&Value>) -> Option<&Value> {
         value.filter(|v| !v.is_null())
     }
-    let id = |value: Option<&Value>| match value? {
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
-        _ => None,
-    };
+    let id = fields::group_id;
     match value {
         Value::Array(items) => items.first().and_then(group_key),
         value if present(value.get("messages")).is_some() => {
