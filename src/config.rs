@@ -32,6 +32,8 @@ pub struct Config {
     pub provenance: ProvenanceConfig,
     /// How incidents are attributed to changes.
     pub attribution: AttributionConfig,
+    /// How blast radius weighs severities and tiers.
+    pub blast_radius: BlastRadiusConfig,
 }
 
 /// `[attribution]`: the window and the weights of the evidence (see `docs/attribution.md`);
@@ -65,6 +67,36 @@ pub struct AttributionConfig {
     /// Environments that are production (default: `production`, `prod`, `prd`, `live`; case
     /// ignored).
     pub production_environments: Option<Vec<String>>,
+    /// How long after the start a revert still counts as evidence (hours; default 168).
+    pub followup_hours: Option<f64>,
+    /// A regular expression for the references an organisation gives its incidents
+    /// (`INC-2026-009`): such a reference in an incident's title or timeline names the incident
+    /// too, so a fix commit that cites it is linked (default `\bINC-\d+(?:-\d+)*\b`, case
+    /// ignored).
+    pub incident_key_pattern: Option<String>,
+    /// Regular expressions for what responders write when no change was at fault ("no deploy
+    /// involved", "the payment processor is having an outage"); a match in the title or timeline
+    /// adds `said_no_change` to "no change at fault" (default: see `docs/attribution.md`).
+    pub no_change_patterns: Option<Vec<String>>,
+    /// Log-odds gained by "no change at fault" when the incident says so (default 3).
+    pub said_no_change: Option<f64>,
+}
+
+/// `[blast_radius]`: the weights of incident severities and service tiers (see
+/// `docs/attribution.md`); every key is optional.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BlastRadiusConfig {
+    /// Weight of SEV1 to SEV5, five numbers (default `[16, 8, 4, 2, 1]`).
+    pub severity_weights: Option<Vec<f64>>,
+    /// Weight of tier 1 to tier 5, five numbers (default `[8, 4, 2, 1, 0.5]`).
+    pub tier_weights: Option<Vec<f64>>,
+    /// The severity counted when an incident has none (default 3).
+    pub unknown_severity: Option<i32>,
+    /// The tier counted when a service has none (default 4).
+    pub unknown_tier: Option<i32>,
+    /// Minutes of impact counted when an incident records no end (default 60).
+    pub unknown_impact_minutes: Option<f64>,
 }
 
 /// One repository.
@@ -218,6 +250,8 @@ struct RawConfig {
     provenance: ProvenanceConfig,
     #[serde(default)]
     attribution: AttributionConfig,
+    #[serde(default)]
+    blast_radius: BlastRadiusConfig,
 }
 
 impl Config {
@@ -309,6 +343,52 @@ impl Config {
             }
         }
 
+        let patterns = raw.attribution.incident_key_pattern.iter().map(|p| ("incident_key_pattern", p));
+        let patterns = patterns
+            .chain(raw.attribution.no_change_patterns.iter().flatten().map(|p| ("no_change_patterns", p)));
+        for (key, pattern) in patterns {
+            if let Err(e) = regex::Regex::new(pattern) {
+                let first = e.to_string().lines().last().unwrap_or_default().trim().to_string();
+                let needle = if text.contains(pattern.as_str()) { pattern.as_str() } else { key };
+                return Err(at_key(
+                    path,
+                    text,
+                    needle,
+                    format!("attribution.{key}: invalid pattern: {first}"),
+                ));
+            }
+        }
+        let blast = &raw.blast_radius;
+        for (key, weights) in
+            [("severity_weights", &blast.severity_weights), ("tier_weights", &blast.tier_weights)]
+        {
+            if let Some(weights) = weights {
+                if weights.len() != 5 || weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
+                    return Err(at_key(
+                        path,
+                        text,
+                        key,
+                        format!("blast_radius.{key}: expected five non-negative numbers, for 1 to 5"),
+                    ));
+                }
+            }
+        }
+        for (key, value) in
+            [("unknown_severity", blast.unknown_severity), ("unknown_tier", blast.unknown_tier)]
+        {
+            if value.is_some_and(|v| !(1..=5).contains(&v)) {
+                return Err(at_key(path, text, key, format!("blast_radius.{key}: expected 1 to 5")));
+            }
+        }
+        if blast.unknown_impact_minutes.is_some_and(|m| !m.is_finite() || m < 0.0) {
+            return Err(at_key(
+                path,
+                text,
+                "unknown_impact_minutes",
+                "blast_radius.unknown_impact_minutes: expected a non-negative number of minutes".into(),
+            ));
+        }
+
         Ok(Config {
             path: path.to_path_buf(),
             store: at(raw.store.as_deref().unwrap_or(Path::new(".faultline"))),
@@ -331,6 +411,7 @@ impl Config {
             catalog: raw.catalog.map(|s| CatalogSource { path: at(&s.path), ..s }),
             provenance: raw.provenance,
             attribution: raw.attribution,
+            blast_radius: raw.blast_radius,
         })
     }
 

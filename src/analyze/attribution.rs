@@ -59,7 +59,26 @@ pub struct Weights {
     pub not_production: f64,
     /// The environments that are production, lower case.
     pub production_environments: Vec<String>,
+    /// Hours after the start in which a revert still counts.
+    pub followup_hours: f64,
+    /// The references an organisation gives its incidents (a regular expression).
+    pub incident_key_pattern: String,
+    /// What responders write when no change was at fault (regular expressions).
+    pub no_change_patterns: Vec<String>,
+    /// Gained by "no change at fault" when the incident says so.
+    pub said_no_change: f64,
 }
+
+/// The incident references recognised by default: `INC-2026-009`, `INC-1234`.
+pub const DEFAULT_INCIDENT_KEY_PATTERN: &str = r"(?i)\bINC-\d+(?:-\d+)*\b";
+
+/// What responders write when no change was at fault, recognised by default (case ignored):
+/// a denial that a deploy or change was involved, and a provider, vendor or upstream outage.
+pub const DEFAULT_NO_CHANGE_PATTERNS: [&str; 3] = [
+    r"(?i)\b(no|not an?|without any|unrelated to any) (recent |shop |code )?(deploy|deploys|deployment|deployments|change|changes|release|releases)\b( (was |were )?(involved|at fault|to blame))?",
+    r"(?i)\bnothing to roll ?back\b",
+    r"(?i)\b(provider|processor|vendor|third[- ]party|upstream|cloud|isp|cdn)('s)?\b[^.;]*\b(outage|incident|degradation|degraded|disruption)\b",
+];
 
 impl Weights {
     /// The documented defaults, overridden by `[attribution]`.
@@ -83,6 +102,16 @@ impl Weights {
                 .into_iter()
                 .map(|e| e.to_lowercase())
                 .collect(),
+            followup_hours: config.followup_hours.unwrap_or(168.0),
+            incident_key_pattern: config
+                .incident_key_pattern
+                .clone()
+                .unwrap_or_else(|| DEFAULT_INCIDENT_KEY_PATTERN.to_string()),
+            no_change_patterns: config
+                .no_change_patterns
+                .clone()
+                .unwrap_or_else(|| DEFAULT_NO_CHANGE_PATTERNS.map(String::from).to_vec()),
+            said_no_change: config.said_no_change.unwrap_or(3.0),
         }
     }
 }
@@ -137,11 +166,37 @@ pub fn attribute(
     for dep in evidence.deps {
         depends_on.entry(dep.service.as_str()).or_default().insert(dep.depends_on.as_str());
     }
+    // The config checked the patterns; one that still fails to build matches nothing.
+    let never = || Regex::new("$^").expect("an empty pattern is valid");
+    let patterns = Patterns {
+        incident_key: Regex::new(&weights.incident_key_pattern).unwrap_or_else(|_| never()),
+        no_change: weights
+            .no_change_patterns
+            .iter()
+            .map(|p| Regex::new(p).unwrap_or_else(|_| never()))
+            .collect(),
+    };
     let mut out = Attribution::default();
     for incident in evidence.incidents {
-        attribute_one(incident, evidence, weights, &shipped_by, &commits, &depends_on, szz, &mut out);
+        attribute_one(
+            incident,
+            evidence,
+            weights,
+            &patterns,
+            &shipped_by,
+            &commits,
+            &depends_on,
+            szz,
+            &mut out,
+        );
     }
     out
+}
+
+/// The config's regular expressions, built once.
+struct Patterns {
+    incident_key: Regex,
+    no_change: Vec<Regex>,
 }
 
 /// What points at a commit a deploy shipped.
@@ -166,6 +221,7 @@ fn attribute_one(
     incident: &Incident,
     evidence: &Evidence<'_>,
     weights: &Weights,
+    patterns: &Patterns,
     shipped_by: &HashMap<&str, Vec<&DeployCommit>>,
     commits: &HashMap<(&str, &str), &Commit>,
     depends_on: &BTreeMap<&str, BTreeSet<&str>>,
@@ -180,10 +236,16 @@ fn attribute_one(
         .chain(incident.timeline.iter().map(|e| (Some(e.at), e.text.as_str())))
         .collect();
 
-    // Changes made after the start that point back: reverts, and fixes naming the incident.
+    // Changes made after the start that point back: reverts, and fixes naming the incident
+    // by its id or by a reference its title or timeline gives it.
     let later: Vec<&Commit> =
         evidence.commits.iter().filter(|c| c.committer.at.with_timezone(&Utc) >= start).collect();
-    let names_incident = incident_pattern(&incident.id);
+    let followup = start + chrono::Duration::seconds((weights.followup_hours * 3600.0) as i64);
+    let mut names: BTreeSet<String> = BTreeSet::from([incident.id.clone()]);
+    for (_, text) in &texts {
+        names.extend(patterns.incident_key.find_iter(text).map(|m| m.as_str().to_string()));
+    }
+    let names_incident = incident_pattern(&names.iter().map(String::as_str).collect::<Vec<_>>());
     let mut blamed: HashMap<(String, String), Vec<String>> = HashMap::new();
     for fix in
         later.iter().filter(|c| names_incident.is_match(&c.subject) || names_incident.is_match(&c.body))
@@ -260,7 +322,7 @@ fn attribute_one(
             for why in blamed.get(&(row.repo.clone(), row.sha.clone())).into_iter().flatten() {
                 point(Pointer::Fixed, weights.fixed, why.clone(), &mut commit_words, &mut commit_score);
             }
-            for revert in &later {
+            for revert in later.iter().filter(|c| c.committer.at.with_timezone(&Utc) <= followup) {
                 let Some(target) = reverted_commit(&revert.body) else { continue };
                 if revert.repo == row.repo && row.sha.starts_with(&target) {
                     let word =
@@ -318,8 +380,14 @@ fn attribute_one(
     // A rollback without `rollback_of` undoes only the latest deploy of its service before it.
     keep_latest_rollback_claims(&mut candidates, weights);
 
-    let denominator = 1.0 + candidates.iter().map(|c| c.score.exp()).sum::<f64>();
-    let none_probability = 1.0 / denominator;
+    // What the incident says about its cause: "no deploy involved", a provider's outage.
+    let said = texts.iter().find_map(|(at, text)| {
+        let hit = patterns.no_change.iter().find_map(|p| p.find(text))?;
+        Some((hit.as_str().to_string(), where_said(*at, text)))
+    });
+    let none_score = if said.is_some() { weights.said_no_change } else { 0.0 };
+    let denominator = none_score.exp() + candidates.iter().map(|c| c.score.exp()).sum::<f64>();
+    let none_probability = none_score.exp() / denominator;
     let mut deploy_rows: Vec<Suspect> = Vec::new();
     let mut commit_rows: Vec<Suspect> = Vec::new();
     for candidate in &candidates {
@@ -398,6 +466,9 @@ fn attribute_one(
     if incident.services.is_empty() {
         none_words.push("the incident names no service, so no deploy can be linked to it".into());
     }
+    if let Some((hit, text)) = &said {
+        none_words.push(format!("the incident says “{hit}”: {text}"));
+    }
     out.suspects.extend(deploy_rows);
     out.suspects.push(Suspect {
         incident_id: incident.id.clone(),
@@ -408,7 +479,7 @@ fn attribute_one(
         repo: None,
         sha: None,
         probability: none_probability,
-        score: 0.0,
+        score: none_score,
         evidence: none_words,
     });
     out.suspects.extend(commit_rows);
@@ -472,11 +543,7 @@ fn named(texts: &[(Option<DateTime<Utc>>, &str)], needles: &[&str]) -> Option<St
                 let end = begin + needle.len();
                 let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_');
                 if !word(lower[..begin].chars().next_back()) && !word(lower[end..].chars().next()) {
-                    let excerpt: String = text.chars().take(160).collect();
-                    return Some(match at {
-                        Some(at) => format!("at {} “{excerpt}”", at.format("%Y-%m-%d %H:%M UTC")),
-                        None => format!("the title “{excerpt}”"),
-                    });
+                    return Some(where_said(*at, text));
                 }
                 from = end;
             }
@@ -485,47 +552,31 @@ fn named(texts: &[(Option<DateTime<Utc>>, &str)], needles: &[&str]) -> Option<St
     None
 }
 
+/// Where `text` was said, with its first 160 characters: `at 2026-06-01 09:00 UTC “…”` for a
+/// timeline entry, `the title “…”` for the title.
+fn where_said(at: Option<DateTime<Utc>>, text: &str) -> String {
+    let excerpt: String = text.chars().take(160).collect();
+    match at {
+        Some(at) => format!("at {} “{excerpt}”", at.format("%Y-%m-%d %H:%M UTC")),
+        None => format!("the title “{excerpt}”"),
+    }
+}
+
 /// Matches an incident's id in a commit message: the whole id, or the part after a source
 /// prefix (`pagerduty:Q1W2E3` is also `Q1W2E3`), as a word, case ignored.
-fn incident_pattern(id: &str) -> Regex {
-    let bare = id.rsplit(':').next().unwrap_or(id);
-    // A bare number (`1412`) would match pull requests and versions: only the whole id then.
-    let bare = if bare.chars().all(|c| c.is_ascii_digit()) { id } else { bare };
-    let alternatives: BTreeSet<String> = [id, bare].iter().map(|s| regex::escape(s)).collect();
+fn incident_pattern(names: &[&str]) -> Regex {
+    let mut alternatives: BTreeSet<String> = BTreeSet::new();
+    for id in names {
+        let bare = id.rsplit(':').next().unwrap_or(id);
+        // A bare number (`1412`) would match pull requests and versions: only the whole id then.
+        let bare = if bare.chars().all(|c| c.is_ascii_digit()) { id } else { bare };
+        alternatives.extend([id, bare].iter().map(|s| regex::escape(s)));
+    }
     let pattern = format!(
         r"(?i)(^|[^A-Za-z0-9_-])({})($|[^A-Za-z0-9_-])",
         alternatives.into_iter().collect::<Vec<_>>().join("|")
     );
     Regex::new(&pattern).unwrap_or_else(|_| Regex::new("$^").expect("an empty pattern is valid"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_fix_names_an_incident_by_its_id_or_its_vendor_id_never_by_a_bare_number() {
-        let pattern = incident_pattern("pagerduty:PS9E55H");
-        assert!(pattern.is_match("payments: restore retries (PS9E55H)"));
-        assert!(pattern.is_match("Fixes pagerduty:PS9E55H"));
-        assert!(!pattern.is_match("PS9E55HX is another"));
-        let numbered = incident_pattern("pagerduty:1412");
-        assert!(!numbered.is_match("bump to 1412 (#1412)"));
-        assert!(numbered.is_match("fix for pagerduty:1412"));
-        assert!(incident_pattern("INC-2026-021").is_match("checkout: invalidate totals (inc-2026-021)"));
-        assert!(!incident_pattern("INC-2026-021").is_match("see INC-2026-0210"));
-    }
-
-    #[test]
-    fn the_timeline_names_a_deploy_as_a_word() {
-        let at = DateTime::from_timestamp(1_780_304_400, 0).unwrap();
-        let texts = [(None, "Checkout slow"), (Some(at), "rolling back dep-12 now")];
-        assert_eq!(
-            named(&texts, &["dep-12"]),
-            Some("at 2026-06-01 09:00 UTC “rolling back dep-12 now”".to_string())
-        );
-        assert_eq!(named(&texts, &["dep-1"]), None);
-    }
 }
 
 fn short(sha: &str) -> &str {
@@ -541,5 +592,71 @@ fn duration(hours: f64) -> String {
         format!("{} min", (hours * 60.0).round() as i64)
     } else {
         format!("{:.1} h", hours)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fix_names_an_incident_by_its_id_or_its_vendor_id_never_by_a_bare_number() {
+        let pattern = incident_pattern(&["pagerduty:PS9E55H"]);
+        assert!(pattern.is_match("payments: restore retries (PS9E55H)"));
+        assert!(pattern.is_match("Fixes pagerduty:PS9E55H"));
+        assert!(!pattern.is_match("PS9E55HX is another"));
+        let numbered = incident_pattern(&["pagerduty:1412"]);
+        assert!(!numbered.is_match("bump to 1412 (#1412)"));
+        assert!(numbered.is_match("fix for pagerduty:1412"));
+        assert!(incident_pattern(&["INC-2026-021"]).is_match("checkout: invalidate totals (inc-2026-021)"));
+        assert!(!incident_pattern(&["INC-2026-021"]).is_match("see INC-2026-0210"));
+    }
+
+    #[test]
+    fn a_fix_names_an_incident_by_a_reference_its_timeline_gives_it() {
+        let pattern = incident_pattern(&["statuspage:9ddsdv7q3v2c", "INC-2026-036"]);
+        assert!(pattern.is_match("checkout: reserve stock first (INC-2026-036)"));
+        assert!(pattern.is_match("fixes 9ddsdv7q3v2c"));
+        assert!(!pattern.is_match("checkout: INC-2026-0361"));
+        let key = Regex::new(DEFAULT_INCIDENT_KEY_PATTERN).unwrap();
+        let found: Vec<&str> = key
+            .find_iter("Our reference is INC-2026-036; see inc-77 and WINC-1.")
+            .map(|m| m.as_str())
+            .collect();
+        assert_eq!(found, ["INC-2026-036", "inc-77"]);
+    }
+
+    #[test]
+    fn responders_saying_no_change_was_at_fault_are_recognised_and_change_talk_is_not() {
+        let patterns: Vec<Regex> =
+            DEFAULT_NO_CHANGE_PATTERNS.iter().map(|p| Regex::new(p).unwrap()).collect();
+        let says = |text: &str| patterns.iter().find_map(|p| p.find(text)).map(|m| m.as_str().to_string());
+        assert_eq!(says("Traffic-driven; no deploy involved.").as_deref(), Some("no deploy involved"));
+        assert_eq!(
+            says("No shop deploy in the six hours before; nothing to roll back.").as_deref(),
+            Some("No shop deploy")
+        );
+        assert_eq!(
+            says("Our card payment processor is having an outage that makes authorizations fail").as_deref(),
+            Some("processor is having an outage")
+        );
+        assert_eq!(
+            says("CDN provider's status page: degraded performance at NRT").as_deref(),
+            Some("CDN provider's status page: degraded")
+        );
+        assert_eq!(says("Timeouts calling Stripe began after payments deploy dep-7. Suspect faeb4ed."), None);
+        assert_eq!(says("Rolled back deploy dep-7; the outage is over."), None);
+        assert_eq!(says("A change to the provider client went out."), None);
+    }
+
+    #[test]
+    fn the_timeline_names_a_deploy_as_a_word() {
+        let at = DateTime::from_timestamp(1_780_304_400, 0).unwrap();
+        let texts = [(None, "Checkout slow"), (Some(at), "rolling back dep-12 now")];
+        assert_eq!(
+            named(&texts, &["dep-12"]),
+            Some("at 2026-06-01 09:00 UTC “rolling back dep-12 now”".to_string())
+        );
+        assert_eq!(named(&texts, &["dep-1"]), None);
     }
 }

@@ -12,6 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
+use crate::config::BlastRadiusConfig;
 use crate::model::{Commit, Incident, Service, ServiceDep, Suspect, SuspectKind};
 
 /// One commit's blast radius.
@@ -29,30 +30,52 @@ pub struct Radius {
     pub incidents: Vec<(String, f64)>,
 }
 
-/// Weight of an incident's severity (1 is the worst); unknown counts as SEV3.
-pub fn severity_weight(severity: Option<i32>) -> f64 {
-    match severity.unwrap_or(3) {
-        1 => 16.0,
-        2 => 8.0,
-        3 => 4.0,
-        4 => 2.0,
-        _ => 1.0,
+/// The weights of severities and tiers, with `[blast_radius]`'s overrides applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImpactWeights {
+    /// SEV1 (the worst) to SEV5.
+    pub severity: [f64; 5],
+    /// Tier 1 (the most critical) to tier 5.
+    pub tier: [f64; 5],
+    /// The severity of an incident that has none.
+    pub unknown_severity: i32,
+    /// The tier of a service that has none.
+    pub unknown_tier: i32,
+    /// Minutes an incident's impact is counted when it records no end.
+    pub unknown_impact_minutes: f64,
+}
+
+impl Default for ImpactWeights {
+    fn default() -> ImpactWeights {
+        ImpactWeights::from_config(&BlastRadiusConfig::default())
     }
 }
 
-/// Weight of a service's tier (1 is the most critical); unknown counts as tier 4.
-pub fn tier_weight(tier: Option<i32>) -> f64 {
-    match tier.unwrap_or(4) {
-        1 => 8.0,
-        2 => 4.0,
-        3 => 2.0,
-        4 => 1.0,
-        _ => 0.5,
+impl ImpactWeights {
+    /// The documented defaults, overridden by `[blast_radius]` (which the config checked).
+    pub fn from_config(config: &BlastRadiusConfig) -> ImpactWeights {
+        let five = |list: &Option<Vec<f64>>, default: [f64; 5]| {
+            list.as_deref().and_then(|l| <[f64; 5]>::try_from(l).ok()).unwrap_or(default)
+        };
+        ImpactWeights {
+            severity: five(&config.severity_weights, [16.0, 8.0, 4.0, 2.0, 1.0]),
+            tier: five(&config.tier_weights, [8.0, 4.0, 2.0, 1.0, 0.5]),
+            unknown_severity: config.unknown_severity.unwrap_or(3),
+            unknown_tier: config.unknown_tier.unwrap_or(4),
+            unknown_impact_minutes: config.unknown_impact_minutes.unwrap_or(60.0),
+        }
+    }
+
+    /// Weight of an incident's severity (1 is the worst; beyond 5 counts as 5).
+    pub fn severity_weight(&self, severity: Option<i32>) -> f64 {
+        self.severity[(severity.unwrap_or(self.unknown_severity).clamp(1, 5) - 1) as usize]
+    }
+
+    /// Weight of a service's tier (1 is the most critical; beyond 5 counts as 5).
+    pub fn tier_weight(&self, tier: Option<i32>) -> f64 {
+        self.tier[(tier.unwrap_or(self.unknown_tier).clamp(1, 5) - 1) as usize]
     }
 }
-
-/// Minutes an incident's impact is counted when it records no end.
-pub const UNKNOWN_IMPACT_MINUTES: f64 = 60.0;
 
 /// Every commit's blast radius, sorted by realized then potential, descending.
 pub fn measure(
@@ -61,6 +84,7 @@ pub fn measure(
     suspects: &[Suspect],
     services: &[Service],
     deps: &[ServiceDep],
+    weights: &ImpactWeights,
 ) -> Vec<Radius> {
     // Who depends on whom, backwards: a service's dependents.
     let mut dependents: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
@@ -71,13 +95,12 @@ pub fn measure(
     let impact: HashMap<&str, f64> = incidents
         .iter()
         .map(|i| {
-            let minutes = i
-                .mitigated_at
-                .or(i.resolved_at)
-                .map_or(UNKNOWN_IMPACT_MINUTES, |end| (end - i.started_at).num_seconds() as f64 / 60.0);
+            let minutes = i.mitigated_at.or(i.resolved_at).map_or(weights.unknown_impact_minutes, |end| {
+                (end - i.started_at).num_seconds() as f64 / 60.0
+            });
             let affected = reach(i.services.iter().map(String::as_str), &dependents).len().max(1) as f64;
             let customers = i.customers_affected.map_or(1.0, |c| 1.0 + (1.0 + c.max(0) as f64).log10());
-            (i.id.as_str(), severity_weight(i.severity) * minutes * affected * customers)
+            (i.id.as_str(), weights.severity_weight(i.severity) * minutes * affected * customers)
         })
         .collect();
     let mut caused: HashMap<(&str, &str), Vec<(String, f64)>> = HashMap::new();
@@ -113,7 +136,7 @@ pub fn measure(
             }
             let potential: f64 = reach(changed.into_iter(), &dependents)
                 .into_iter()
-                .map(|s| tier_weight(tiers.get(s).copied().flatten()))
+                .map(|s| weights.tier_weight(tiers.get(s).copied().flatten()))
                 .sum();
             let mut incidents =
                 caused.remove(&(commit.repo.as_str(), commit.sha.as_str())).unwrap_or_default();

@@ -20,6 +20,8 @@ pub struct Explanation {
     pub title: String,
     /// P(no change at fault).
     pub no_change: f64,
+    /// Why "no change at fault" has that share, in words.
+    pub no_change_evidence: Vec<String>,
     /// Suspect deploys by probability, descending.
     pub deploys: Vec<DeploySuspect>,
     /// Suspect commits by probability, descending.
@@ -79,12 +81,16 @@ pub fn explain(store: &Store, incident: &str) -> Result<Explanation> {
         incident: found.id.clone(),
         title: found.title.clone(),
         no_change: 1.0,
+        no_change_evidence: Vec::new(),
         deploys: Vec::new(),
         commits: Vec::new(),
     };
     for s in suspects.into_iter().filter(|s| s.incident_id == incident) {
         match s.kind {
-            SuspectKind::NoChange => explanation.no_change = s.probability,
+            SuspectKind::NoChange => {
+                explanation.no_change = s.probability;
+                explanation.no_change_evidence = s.evidence;
+            }
             SuspectKind::Deploy => explanation.deploys.push(DeploySuspect {
                 id: s.deploy_id.unwrap_or_default(),
                 service: s.service.unwrap_or_default(),

@@ -59,7 +59,8 @@ pub fn analyze(config: &Config) -> Result<AnalysisReport> {
     let weights = attribution::Weights::from_config(&config.attribution);
     let mut blame = |repo: &str, fix: &str| walkers.get(repo).and_then(|w| szz::blame_fix(w, fix).ok());
     let attributed = attribution::attribute(&evidence, &weights, &mut blame);
-    let radii = blast_radius::measure(&commits, &incidents, &attributed.suspects, &services, &deps);
+    let impact = blast_radius::ImpactWeights::from_config(&config.blast_radius);
+    let radii = blast_radius::measure(&commits, &incidents, &attributed.suspects, &services, &deps, &impact);
     store.write(&mut [
         (names::DEPLOY_COMMITS, tables::deploy_commits_frame(&shipped.rows)?),
         (names::SUSPECTS, tables::suspects_frame(&attributed.suspects)?),

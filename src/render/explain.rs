@@ -9,10 +9,11 @@ use crate::analyze::explain::Explanation;
 pub fn text(explanation: &Explanation, width: Option<usize>) -> String {
     let percent = |p: f64| format!("{:.1}%", p * 100.0);
     let mut out = format!(
-        "{}: {}\nno change at fault: {}\n\n",
+        "{}: {}\nno change at fault: {} ({})\n\n",
         escape_terminal(&explanation.incident),
         escape_terminal(&explanation.title),
-        percent(explanation.no_change)
+        percent(explanation.no_change),
+        escape_terminal(&explanation.no_change_evidence.join("; "))
     );
     let mut deploys = Table::new(&["deploy", "service", "probability", "evidence"]).right_align(&[2]);
     for d in &explanation.deploys {

@@ -40,7 +40,7 @@ pub fn markdown(ranked: &[Ranked], incidents: &[Explanation]) -> String {
             cell(&r.subject)
         );
     }
-    out.push_str("\n## Incidents and their most likely cause\n\n| incident | title | deploy | commit | written by | no change at fault |\n|---|---|---|---|---|---:|\n");
+    out.push_str("\n## Incidents and their most likely cause\n\n| incident | title | likeliest cause | deploy | commit | written by | no change at fault |\n|---|---|---|---|---|---|---:|\n");
     for e in incidents {
         let deploy = e
             .deploys
@@ -52,9 +52,12 @@ pub fn markdown(ranked: &[Ranked], incidents: &[Explanation]) -> String {
                 if c.ai { cell(&c.tools.join(", ")) } else { "-".to_string() },
             )
         });
+        // "No change at fault" is the answer when it outweighs every deploy.
+        let top = e.deploys.first().map_or(0.0, |d| d.probability);
+        let likeliest = if e.no_change >= top { "no change" } else { "a change" };
         let _ = writeln!(
             out,
-            "| {} | {} | {deploy} | {commit} | {author} | {:.0}% |",
+            "| {} | {} | {likeliest} | {deploy} | {commit} | {author} | {:.0}% |",
             cell(&e.incident),
             cell(&e.title),
             e.no_change * 100.0
