@@ -475,19 +475,19 @@ fn sample_workspace() -> Workspace {
 fn analyze_on_the_sample_company_summarises_provenance() {
     let ws = sample_workspace();
     let out = ws.run(&["analyze", "--format", "json"]);
-    assert!(out.stderr.contains("shop: 417 new commit(s), 0 removed, 417 in store"), "{}", out.stderr);
+    assert!(out.stderr.contains("shop: 416 new commit(s), 0 removed, 416 in store"), "{}", out.stderr);
     assert!(out.stderr.contains("auth: 163 new commit(s), 0 removed, 163 in store"), "{}", out.stderr);
     assert!(
-        out.stderr.contains("faultline: 451 deploy(s), 9 incident(s), 16 catalog service(s)\n"),
+        out.stderr.contains("faultline: 459 deploy(s), 14 incident(s), 16 catalog service(s)\n"),
         "{}",
         out.stderr
     );
     assert!(out.stderr.contains("component `Mobile app` maps to no catalog service"), "{}", out.stderr);
     let summary = json(&out);
-    assert_eq!(summary["commits"], 580);
-    assert_eq!(summary["ai_commits"], 125);
+    assert_eq!(summary["commits"], 579);
+    assert_eq!(summary["ai_commits"], 127);
     assert_eq!(summary["human_commits"], 0);
-    assert_eq!(summary["unknown_commits"], 455);
+    assert_eq!(summary["unknown_commits"], 452);
     let rows: Vec<(String, String, i64, i64, i64)> = summary["by_tool"]
         .as_array()
         .unwrap()
@@ -503,14 +503,14 @@ fn analyze_on_the_sample_company_summarises_provenance() {
         })
         .collect();
     let expected: Vec<(String, String, i64, i64, i64)> = [
-        ("devin", "-", 24, 154, 154),
+        ("devin", "-", 25, 158, 158),
         ("cursor", "-", 14, 94, 31),
         ("aider", "-", 13, 129, 84),
-        ("copilot", "-", 13, 190, 136),
+        ("copilot", "-", 13, 188, 136),
         ("claude", "-", 12, 148, 0),
-        ("codex", "-", 11, 79, 0),
+        ("codex", "-", 12, 102, 0),
         ("aider", "claude-sonnet-4", 9, 70, 0),
-        ("amp", "-", 9, 118, 0),
+        ("amp", "-", 9, 122, 0),
         ("claude", "claude-sonnet-4.5", 7, 82, 0),
         ("claude", "claude-opus-4.1", 6, 126, 21),
         ("gemini", "gemini-2.5-pro", 4, 46, 0),
@@ -1130,4 +1130,44 @@ fn attribution_ranks_the_reverted_commit_and_its_deploy_first_with_the_documente
     assert!(svg.stdout.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
     assert!(svg.stdout.contains("a: cache more (#41)"));
     assert_eq!(ws.run(&["graph", "--incident", "INC-9"]).code, 2);
+
+    // The same history with the weights overridden: severities, tiers, and what "no change"
+    // gains when the incident says no deploy was involved.
+    let base = "[[repos]]\nname = \"r\"\npath = \"r\"\n[catalog]\npath = \"catalog.yaml\"\n[[deploys]]\npath = \"deploys.jsonl\"\n[[incidents]]\npath = \"incidents.jsonl\"\n";
+    ws.write(
+        "faultline.toml",
+        &format!(
+            "{base}[blast_radius]\nseverity_weights = [1, 2.5, 3, 4, 5]\ntier_weights = [1, 10, 1, 1, 1]\n[attribution]\nsaid_no_change = 2\nno_change_patterns = ['(?i)\\bis slow\\b']\n"
+        ),
+    );
+    assert_eq!(ws.run(&["analyze"]).code, 0);
+    let explained = json(&ws.run(&["explain", "INC-1", "--format", "json"]));
+    let denominator = 2f64.exp() + scores.iter().map(|(_, s)| f64::exp(*s)).sum::<f64>();
+    assert!((explained["no_change"].as_f64().unwrap() - 2f64.exp() / denominator).abs() < 1e-9);
+    let p_d3 = scores[0].1.exp() / denominator;
+    let p_c3 = p_d3 * s3.exp() / (s3.exp() + s4.exp());
+    assert!((explained["commits"][0]["probability"].as_f64().unwrap() - p_c3).abs() < 1e-9);
+    let ranked = json(&ws.run(&["rank", "--top", "1", "--format", "json"]));
+    assert_eq!(ranked[0]["sha"], c3.to_string());
+    // SEV2 now weighs 2.5; service a is tier 2, now weight 10.
+    assert!((ranked[0]["blast_radius"].as_f64().unwrap() - p_c3 * 2.5 * 120.0).abs() < 1e-6);
+    assert_eq!(ranked[0]["potential_blast_radius"], 10.0);
+    let text = ws.run(&["explain", "INC-1"]);
+    assert!(text.stdout.contains("the incident says “is slow”: the title “a is slow”"), "{}", text.stdout);
+
+    // Bad overrides are errors that name the key and its line.
+    ws.write("faultline.toml", &format!("{base}[blast_radius]\ntier_weights = [1, 2]\n"));
+    let out = ws.run(&["analyze"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .ends_with(":11:1: blast_radius.tier_weights: expected five non-negative numbers, for 1 to 5\n"),
+        "{}",
+        out.stderr
+    );
+    ws.write("faultline.toml", &format!("{base}[attribution]\nincident_key_pattern = 'INC-(\\d+'\n"));
+    let out = ws.run(&["analyze"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains(":11:"), "{}", out.stderr);
+    assert!(out.stderr.contains("attribution.incident_key_pattern: invalid pattern: "), "{}", out.stderr);
 }

@@ -10,11 +10,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::support::sample_company::events::{self, generate_sample, SampleData};
+use crate::support::sample_company::events::{self, generate_sample};
 use crate::support::sample_company::{generate, Convention, Undo};
 
 fn sample_root() -> PathBuf {
@@ -143,7 +142,7 @@ fn sample_company_summary() {
 
     assert_eq!(
         (shop.commits, shop.commits_on_main, shop.merges),
-        (417, 415, 77),
+        (416, 412, 75),
         "shop: commits, on main, merges"
     );
     assert_eq!(
@@ -185,8 +184,8 @@ fn sample_company_summary() {
             ("copilot-editor", 4),
             ("cursor-agent", 7),
             ("cursor-trailer", 7),
-            ("codex", 11),
-            ("devin", 24),
+            ("codex", 12),
+            ("devin", 25),
             ("amp", 9),
             ("policy-trailers", 7),
             ("git-ai-note", 1),
@@ -204,7 +203,7 @@ fn sample_company_summary() {
         BTreeMap::from([
             ("author named Claude", 15),
             ("author named Devin", 41),
-            ("co-author named Claude", 7),
+            ("co-author named Claude", 8),
             ("message mentions Claude Code", 1),
             ("message mentions Copilot", 1),
             ("message mentions aider", 1),
@@ -224,6 +223,8 @@ fn sample_company_summary() {
             ("shop", "INC-2026-014", Some(Convention::ClaudeCode), Undo::Revert),
             ("shop", "INC-2026-021", Some(Convention::CopilotAgent), Undo::Fix),
             ("shop", "INC-2026-033", Some(Convention::Devin), Undo::Revert),
+            ("shop", "INC-2026-036", Some(Convention::Codex), Undo::Fix),
+            ("shop", "INC-2026-038", None, Undo::Revert),
             ("auth", "INC-2026-027", Some(Convention::AiderTrailer), Undo::Fix),
         ]
     );
@@ -232,15 +233,6 @@ fn sample_company_summary() {
 // ---------------------------------------------------------------------------------------------
 // Deploys, incidents and the catalog, read back from the committed files
 // ---------------------------------------------------------------------------------------------
-
-/// The generator's own account (which incident is which, the bad changes), made once per run.
-fn fresh() -> &'static SampleData {
-    static DATA: OnceLock<SampleData> = OnceLock::new();
-    DATA.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        generate_sample(dir.path()).expect("generate the sample company")
-    })
-}
 
 fn read(name: &str) -> String {
     fs::read_to_string(sample_root().join(name)).unwrap_or_else(|e| panic!("sample-data/{name}: {e}"))
@@ -443,16 +435,17 @@ fn sample_deploys_per_service_and_outcome() {
         counts,
         vec![
             ("canonical", "catalog", "production", "failure", "deploy", 1),
-            ("canonical", "catalog", "production", "in_progress", "deploy", 1),
-            ("canonical", "catalog", "production", "success", "deploy", 55),
+            ("canonical", "catalog", "production", "success", "deploy", 58),
+            ("canonical", "catalog", "production", "success", "rollback", 1),
             ("canonical", "catalog", "staging", "failure", "deploy", 2),
             ("canonical", "catalog", "staging", "success", "deploy", 55),
             ("canonical", "checkout", "production", "cancelled", "deploy", 1),
             ("canonical", "checkout", "production", "failure", "deploy", 4),
-            ("canonical", "checkout", "production", "success", "deploy", 59),
+            ("canonical", "checkout", "production", "in_progress", "deploy", 1),
+            ("canonical", "checkout", "production", "success", "deploy", 60),
             ("canonical", "checkout", "production", "success", "rollback", 1),
             ("canonical", "checkout", "staging", "failure", "deploy", 1),
-            ("canonical", "checkout", "staging", "success", "deploy", 59),
+            ("canonical", "checkout", "staging", "success", "deploy", 61),
             ("canonical", "payments", "production", "failure", "deploy", 2),
             ("canonical", "payments", "production", "success", "deploy", 71),
             ("canonical", "payments", "production", "success", "rollback", 2),
@@ -460,7 +453,7 @@ fn sample_deploys_per_service_and_outcome() {
             ("canonical", "payments", "staging", "success", "deploy", 71),
             ("github", "auth", "production", "failure", "deploy", 2),
             ("github", "auth", "production", "success", "deploy", 30),
-            ("github", "auth", "production", "success", "rollback", 1),
+            ("github", "auth", "production", "success", "rollback", 2),
             ("github", "auth", "staging", "failure", "deploy", 1),
             ("github", "auth", "staging", "in_progress", "deploy", 1),
             ("github", "auth", "staging", "success", "deploy", 30),
@@ -521,79 +514,165 @@ fn every_sample_deploy_ships_a_commit_of_main_from_before_it() {
     }
 }
 
+/// The ground truth as committed: (key, id as faultline stores it, the cause or null).
+fn ground_truth() -> Vec<(String, String, Value)> {
+    let truth = json_file(events::GROUND_TRUTH);
+    truth["incidents"]
+        .as_array()
+        .expect("incidents")
+        .iter()
+        .map(|i| (text(&i["key"]), text(&i["id"]), i["cause"].clone()))
+        .collect()
+}
+
+/// The file's id of an id faultline stores (`github:2476430968` is `2476430968`).
+fn file_id(id: &str) -> &str {
+    id.split_once(':').map_or(id, |(_, rest)| rest)
+}
+
 #[test]
-fn each_bad_change_in_the_sample_reaches_production_before_its_incident() {
-    let data = fresh();
+fn each_true_cause_in_the_ground_truth_holds_in_the_committed_files() {
+    assert!(!read("faultline.toml").contains(events::GROUND_TRUTH), "faultline must never read the truth");
     let deploys = logged_deploys();
     let told = told_incidents();
+    let by_id: BTreeMap<&str, &Logged> = deploys.iter().map(|d| (d.id.as_str(), d)).collect();
+    let (mut decoys, mut downstream, mut after_start) = (Vec::new(), Vec::new(), Vec::new());
     let mut seen = Vec::new();
-    for repo in &data.summary.repos {
-        let git = open_committed(repo.name);
-        for bad in &repo.bad_changes {
-            let incident =
-                data.incidents.iter().find(|i| i.key == bad.incident).expect("an incident per bad change");
-            let file = &told[&(incident.format, incident.id.clone())];
-            let service = incident.services[0];
-            let mut production: Vec<&Logged> = deploys
-                .iter()
-                .filter(|d| d.service == service && d.environment == "production" && d.kind == "deploy")
-                .collect();
-            production.sort_by_key(|d| d.started_at);
-            let first = production.iter().find(|d| contains(&git, &d.sha, &bad.sha)).expect("shipped");
-            assert_eq!(first.status, "success", "{}", bad.incident);
-            let after = file.started_at - first.finished_at.expect("finished");
-            assert!((600..=5400).contains(&after), "{}: starts {after}s after {}", bad.incident, first.id);
-
-            // The timeline names the evidence in plain words.
-            let short = &bad.sha[..7];
-            assert!(file.texts.iter().any(|t| t.contains(&first.id)), "{}: names {}", bad.incident, first.id);
-            assert!(file.texts.iter().any(|t| t.contains(short)), "{}: names {short}", bad.incident);
-
-            let rollback =
-                deploys.iter().find(|d| d.kind == "rollback" && d.rollback_of.as_ref() == Some(&first.id));
-            if bad.undo == Undo::Revert {
-                assert!(rollback.is_some(), "{}: a reverted change is rolled back first", bad.incident);
-            }
-            if let Some(r) = rollback {
-                assert!(r.started_at > file.started_at, "{}", bad.incident);
-                assert!(r.finished_at.expect("finished") <= file.resolved_at, "{}", bad.incident);
-                assert!(
-                    !contains(&git, &r.sha, &bad.sha),
-                    "{}: the rollback leaves the change out",
-                    bad.incident
-                );
-                assert!(file.texts.iter().any(|t| t.contains(&r.id)), "{}: names the rollback", bad.incident);
-            }
-            let undo = production
-                .iter()
-                .find(|d| d.status == "success" && contains(&git, &d.sha, &bad.undone_by))
-                .expect("the revert or fix ships");
-            assert!(undo.started_at > first.finished_at.expect("finished"), "{}", bad.incident);
-
-            let cause = incident.cause.as_ref().expect("a cause");
-            assert_eq!((cause.sha.as_str(), cause.deploy.as_str()), (bad.sha.as_str(), first.id.as_str()));
-            assert_eq!(cause.undo_deploy, undo.id);
-            seen.push((
-                bad.incident,
-                incident.format,
-                service,
-                first.id.clone(),
-                rollback.map(|r| r.id.clone()),
-            ));
+    for (key, id, cause) in ground_truth() {
+        let (format, file_key) = match id.split_once(':') {
+            Some((format, rest)) => (format, rest.to_string()),
+            None => ("canonical", id.clone()),
+        };
+        let format =
+            ["canonical", "statuspage", "pagerduty"].into_iter().find(|f| *f == format).expect("a format");
+        let file = &told[&(format, file_key)];
+        if cause.is_null() {
+            seen.push((key, vec![]));
+            continue;
         }
+        let repo = text(&cause["repo"]);
+        let git = open_committed(&repo);
+        let sha = text(&cause["commit"]);
+        let deploy = by_id[file_id(&text(&cause["deploy"]))];
+        // The deploy is the first production deploy of its service that contains the commit.
+        let mut production: Vec<&Logged> = deploys
+            .iter()
+            .filter(|d| d.service == deploy.service && d.environment == "production" && d.kind == "deploy")
+            .collect();
+        production.sort_by_key(|d| d.started_at);
+        let first = production.iter().find(|d| contains(&git, &d.sha, &sha)).expect("shipped");
+        assert_eq!(first.id, deploy.id, "{key}");
+        assert_eq!(first.status, "success", "{key}");
+        let after = file.started_at - first.finished_at.expect("finished");
+        assert!((600..=5400).contains(&after), "{key}: starts {after}s after {}", first.id);
+
+        let evidence: Vec<String> =
+            cause["evidence"].as_array().expect("evidence").iter().map(text).collect();
+        // The timeline names the deploy or the commit exactly when the truth says it does.
+        let short = &sha[..7];
+        let named = file.texts.iter().any(|t| t.contains(&deploy.id) || t.contains(short));
+        assert_eq!(named, evidence.contains(&"timeline".to_string()), "{key}: {:?}", file.texts);
+
+        let rollback =
+            deploys.iter().find(|d| d.kind == "rollback" && d.rollback_of.as_ref() == Some(&deploy.id));
+        assert_eq!(rollback.is_some(), evidence.contains(&"rollback".to_string()), "{key}");
+        if let Some(r) = rollback {
+            assert_eq!(cause["rollback"].as_str().map(file_id), Some(r.id.as_str()), "{key}");
+            assert!(r.started_at > file.started_at, "{key}");
+            assert!(r.finished_at.expect("finished") <= file.resolved_at, "{key}");
+            assert!(!contains(&git, &r.sha, &sha), "{key}: the rollback leaves the change out");
+        }
+        if let Some(undo) = cause["undone_by"].as_str() {
+            let message = git
+                .find_commit(git2::Oid::from_str(undo).expect("a sha"))
+                .expect("the undoing commit")
+                .message()
+                .expect("UTF-8")
+                .to_string();
+            let reverts = message.contains(&format!("This reverts commit {sha}."));
+            assert_eq!(reverts, evidence.contains(&"revert".to_string()), "{key}");
+            let names = message.lines().next().is_some_and(|s| s.contains(&key))
+                && (id == key || file.texts.iter().any(|t| t.contains(&key)));
+            assert_eq!(names, evidence.contains(&"fix".to_string()), "{key}");
+            let shipped = production
+                .iter()
+                .find(|d| d.status == "success" && contains(&git, &d.sha, undo))
+                .expect("the revert or fix ships");
+            assert!(shipped.started_at > first.finished_at.expect("finished"), "{key}");
+        } else {
+            assert!(!evidence.iter().any(|e| e == "revert" || e == "fix"), "{key}");
+        }
+
+        // The distractions the attribution must see through.
+        let services: Vec<&str> = ["checkout", "payments", "catalog", "auth"]
+            .into_iter()
+            .filter(|s| file.services.iter().any(|n| n == s || told_service(n) == Some(*s)))
+            .collect();
+        if !services.contains(&deploy.service.as_str()) {
+            downstream.push(key.clone());
+        }
+        let unrelated = deploys.iter().any(|d| {
+            d.environment == "production"
+                && d.service != deploy.service
+                && !services.contains(&d.service.as_str())
+                && d.started_at < file.started_at
+                && file.started_at - d.started_at <= 45 * 60
+        });
+        if unrelated {
+            decoys.push(key.clone());
+        }
+        let later = deploys.iter().any(|d| {
+            services.contains(&d.service.as_str())
+                && d.kind == "deploy"
+                && d.environment == "production"
+                && d.started_at > file.started_at
+                && d.started_at < file.resolved_at
+        });
+        if later {
+            after_start.push(key.clone());
+        }
+        seen.push((key, evidence));
     }
-    seen.sort();
-    let some = |id: &str| Some(id.to_string());
+    let kinds = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let seen: Vec<(&str, Vec<String>)> = seen.iter().map(|(k, e)| (k.as_str(), e.clone())).collect();
     assert_eq!(
         seen,
         vec![
-            ("INC-2026-009", "statuspage", "catalog", "dep-shop-0033".to_string(), None),
-            ("INC-2026-014", "pagerduty", "payments", "dep-shop-0151".to_string(), some("dep-shop-0152")),
-            ("INC-2026-021", "canonical", "checkout", "dep-shop-0236".to_string(), some("dep-shop-0237")),
-            ("INC-2026-027", "statuspage", "auth", "2476430968".to_string(), some("2478750159")),
-            ("INC-2026-033", "pagerduty", "payments", "dep-shop-0345".to_string(), some("dep-shop-0346")),
+            ("INC-2026-009", kinds(&["timeline", "fix", "time"])),
+            ("INC-2026-011", vec![]),
+            ("INC-2026-014", kinds(&["timeline", "rollback", "revert", "time"])),
+            ("INC-2026-019", vec![]),
+            ("INC-2026-021", kinds(&["timeline", "rollback", "fix", "time"])),
+            ("INC-2026-024", vec![]),
+            ("INC-2026-027", kinds(&["timeline", "rollback", "fix", "time"])),
+            ("INC-2026-030", vec![]),
+            ("INC-2026-033", kinds(&["timeline", "rollback", "revert", "time"])),
+            ("INC-2026-034", kinds(&["time"])),
+            ("INC-2026-035", kinds(&["rollback", "time"])),
+            ("INC-2026-036", kinds(&["fix", "time"])),
+            ("INC-2026-037", kinds(&["rollback", "time"])),
+            ("INC-2026-038", kinds(&["revert", "time"])),
         ]
     );
+    assert_eq!(downstream, ["INC-2026-037"], "seen only a dependency hop downstream");
+    assert_eq!(decoys, ["INC-2026-034", "INC-2026-035", "INC-2026-038"], "decoy deploys minutes before");
+    assert_eq!(
+        after_start,
+        ["INC-2026-009", "INC-2026-021", "INC-2026-034", "INC-2026-036", "INC-2026-038"],
+        "deploys to the incident's service after its start"
+    );
+}
+
+/// The catalog service a status page component or PagerDuty service names, as the config maps
+/// them.
+fn told_service(name: &str) -> Option<&'static str> {
+    match name {
+        "Web checkout" | "Checkout API" | "Shop Web (prod)" => Some("checkout"),
+        "Card payments" | "Payments API" => Some("payments"),
+        "Product search" | "Catalog API" => Some("catalog"),
+        "Login" | "Auth API" => Some("auth"),
+        _ => None,
+    }
 }
 
 #[test]
@@ -629,6 +708,11 @@ fn sample_incidents_have_ordered_milestones_and_catalog_services() {
             ("2026-08-20 09:12".to_string(), "statuspage", "mgfcrvc8pxpk", vec!["Login", "Mobile app"]),
             ("2026-08-27 03:10".to_string(), "canonical", "INC-2026-030", vec!["catalog"]),
             ("2026-09-03 07:12".to_string(), "pagerduty", "P5OPPDU", vec!["Payments API"]),
+            ("2026-09-07 07:26".to_string(), "pagerduty", "P1NIAD6", vec!["Payments API"]),
+            ("2026-09-08 09:16".to_string(), "canonical", "INC-2026-035", vec!["auth"]),
+            ("2026-09-08 17:12".to_string(), "statuspage", "9ddsdv7q3v2c", vec!["Web checkout"]),
+            ("2026-09-10 01:50".to_string(), "canonical", "INC-2026-037", vec!["checkout"]),
+            ("2026-09-10 15:40".to_string(), "canonical", "INC-2026-038", vec!["payments"]),
         ]
     );
     for ((format, id), t) in &told {
@@ -794,35 +878,64 @@ fn regenerate_sample_company() {
 
 #[test]
 fn the_true_cause_of_each_sample_incident_ranks_first() {
-    let data = fresh();
     let ws = crate::sample_workspace();
     let out = ws.run(&["analyze"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("\n## Commits by blast radius\n"), "{}", out.stdout);
     assert!(out.stdout.contains("\n## Incidents and their most likely cause\n"), "{}", out.stdout);
     let mut checked = Vec::new();
-    for repo in &data.summary.repos {
-        for bad in &repo.bad_changes {
-            let incident =
-                data.incidents.iter().find(|i| i.key == bad.incident).expect("an incident per bad change");
-            let id = match incident.format {
-                "canonical" => incident.id.clone(),
-                format => format!("{format}:{}", incident.id),
-            };
-            let explained = crate::json(&ws.run(&["explain", &id, "--format", "json"]));
-            let top = &explained["commits"][0];
-            assert_eq!(top["sha"], bad.sha.as_str(), "{}: {explained:#}", bad.incident);
-            assert!(top["probability"].as_f64().unwrap() > 0.5, "{}: {explained:#}", bad.incident);
-            // The deploy ranked first is the one that shipped it.
-            assert_eq!(explained["deploys"][0]["id"], top["deploy"], "{}", bad.incident);
-            assert!(explained["no_change"].as_f64().unwrap() < 0.05, "{}: {explained:#}", bad.incident);
-            // And the summary `analyze` prints names it on the incident's row.
-            let row =
-                out.stdout.lines().find(|l| l.starts_with(&format!("| {id} |"))).expect("a summary row");
-            assert!(row.contains(&format!("| {} (", &bad.sha[..12])), "{row}");
-            checked.push(bad.incident);
+    for (key, id, cause) in ground_truth() {
+        let explained = crate::json(&ws.run(&["explain", &id, "--format", "json"]));
+        let no_change = explained["no_change"].as_f64().unwrap();
+        let deploys = explained["deploys"].as_array().unwrap();
+        let top = |list: &[Value]| list.first().map_or(0.0, |d| d["probability"].as_f64().unwrap());
+        // The summary `analyze` prints gives the same answer on the incident's row.
+        let row = out.stdout.lines().find(|l| l.starts_with(&format!("| {id} |"))).expect("a summary row");
+        let likeliest = if cause.is_null() { "| no change |" } else { "| a change |" };
+        assert!(row.contains(likeliest), "{row}");
+        if cause.is_null() {
+            // No change was at fault: "no change" outweighs every deploy.
+            assert!(no_change > top(deploys), "{key}: {explained:#}");
+            checked.push((key, "no change".to_string()));
+            continue;
+        }
+        assert_eq!(deploys[0]["id"], cause["deploy"], "{key}: {explained:#}");
+        assert!(top(deploys) > no_change, "{key}: {explained:#}");
+        if cause["commit_evidence"] == true {
+            // Something points at the commit: it ranks first, and the summary names it.
+            let commit = &explained["commits"][0];
+            assert_eq!(commit["sha"], cause["commit"], "{key}: {explained:#}");
+            assert_eq!(commit["deploy"], cause["deploy"], "{key}");
+            assert!(commit["probability"].as_f64().unwrap() > 0.5, "{key}: {explained:#}");
+            assert!(row.contains(&format!("| {} (", &text(&cause["commit"])[..12])), "{row}");
+            checked.push((key, "deploy and commit".to_string()));
+        } else {
+            // Only the deploy can be told: its commits share it, the true one among them.
+            let commits = explained["commits"].as_array().unwrap();
+            let ours =
+                commits.iter().find(|c| c["sha"] == cause["commit"]).expect("the true commit is a suspect");
+            assert_eq!(ours["deploy"], cause["deploy"], "{key}");
+            checked.push((key, "deploy".to_string()));
         }
     }
-    checked.sort();
-    assert_eq!(checked, ["INC-2026-009", "INC-2026-014", "INC-2026-021", "INC-2026-027", "INC-2026-033"]);
+    let checked: Vec<(&str, &str)> = checked.iter().map(|(k, w)| (k.as_str(), w.as_str())).collect();
+    assert_eq!(
+        checked,
+        [
+            ("INC-2026-009", "deploy and commit"),
+            ("INC-2026-011", "no change"),
+            ("INC-2026-014", "deploy and commit"),
+            ("INC-2026-019", "no change"),
+            ("INC-2026-021", "deploy and commit"),
+            ("INC-2026-024", "no change"),
+            ("INC-2026-027", "deploy and commit"),
+            ("INC-2026-030", "no change"),
+            ("INC-2026-033", "deploy and commit"),
+            ("INC-2026-034", "deploy"),
+            ("INC-2026-035", "deploy"),
+            ("INC-2026-036", "deploy and commit"),
+            ("INC-2026-037", "deploy"),
+            ("INC-2026-038", "deploy and commit"),
+        ]
+    );
 }

@@ -52,7 +52,7 @@ pub const PAGERDUTY_INCIDENTS: &str = "incidents/pagerduty-incidents.json";
 /// PagerDuty `GET /log_entries` for those incidents.
 pub const PAGERDUTY_LOG_ENTRIES: &str = "incidents/pagerduty-log-entries.json";
 /// Every file above, in the order they are written.
-pub const FILES: [&str; 7] = [
+pub const FILES: [&str; 8] = [
     CATALOG,
     SHOP_DEPLOYS,
     AUTH_DEPLOYS,
@@ -60,6 +60,7 @@ pub const FILES: [&str; 7] = [
     STATUSPAGE_INCIDENTS,
     PAGERDUTY_INCIDENTS,
     PAGERDUTY_LOG_ENTRIES,
+    GROUND_TRUTH,
 ];
 
 /// One deploy as written, in the canonical vocabulary whatever the file's format.
@@ -87,16 +88,34 @@ pub struct Deploy {
 #[derive(Clone, Debug)]
 pub struct Cause {
     pub repo: &'static str,
-    /// The bad commit (as in [`super::BadChange::sha`]).
+    /// The bad commit: a scripted one of [`super::BadChange::sha`], or everyday work a deploy
+    /// shipped.
     pub sha: String,
     /// The first production deploy whose commit contains it.
     pub deploy: String,
     /// The rollback of that deploy during mitigation, if there was one.
     pub rollback: Option<String>,
-    /// The revert or fix, and the first production deploy that shipped it.
-    pub undone_by: String,
+    /// The revert or fix, when a commit undid it, and the first production deploy after the
+    /// start that shipped it (or, without one, the release that carried a fix forward).
+    pub undone_by: Option<String>,
+    pub undo: Option<Undo>,
     pub undo_deploy: String,
+    /// The kinds of evidence the data holds, in [`EVIDENCE`]'s words.
+    pub evidence: Vec<&'static str>,
+    /// Whether anything points at the commit itself, not only at its deploy: the timeline
+    /// names the commit or its pull request, a revert, or a fix naming the incident.
+    pub commit_evidence: bool,
 }
+
+/// The kinds of evidence an incident can carry: its timeline or title names the deploy, the
+/// commit or its pull request; the deploy was rolled back during the incident; a commit reverted
+/// the bad one; a fix naming the incident changed the bad commit's lines; and always the time and
+/// the services.
+pub const EVIDENCE: [&str; 5] = ["timeline", "rollback", "revert", "fix", "time"];
+
+/// The ground truth: the true cause of every incident, for tests to compare faultline's answers
+/// with. faultline never reads it: no config names it.
+pub const GROUND_TRUTH: &str = "ground-truth.json";
 
 /// One incident as written.
 #[derive(Clone, Debug)]
@@ -182,7 +201,58 @@ pub fn generate_sample(root: &Path) -> Result<SampleData, Error> {
     let (incidents, entries) = pagerduty_json(&pagerduty);
     write(PAGERDUTY_INCIDENTS, incidents.pretty() + "\n")?;
     write(PAGERDUTY_LOG_ENTRIES, entries.pretty() + "\n")?;
+    write(GROUND_TRUTH, ground_truth(&data.incidents, &data.deploys).pretty() + "\n")?;
     Ok(data)
+}
+
+/// The true causes, oldest incident first, each under the id faultline stores it by.
+fn ground_truth(incidents: &[Incident], deploys: &[Deploy]) -> J {
+    // faultline names a deploy of a vendor format by its source, as it does incidents.
+    let deploy_id = |id: &str| match deploys.iter().find(|d| d.id == id).map(|d| d.format) {
+        Some("github") => format!("github:{id}"),
+        _ => id.to_string(),
+    };
+    let file = |format: &str| match format {
+        "canonical" => CANONICAL_INCIDENTS,
+        "statuspage" => STATUSPAGE_INCIDENTS,
+        _ => PAGERDUTY_INCIDENTS,
+    };
+    let records = incidents
+        .iter()
+        .map(|i| {
+            let id = match i.format {
+                "canonical" => i.id.clone(),
+                format => format!("{format}:{}", i.id),
+            };
+            let cause = i.cause.as_ref().map_or(J::Null, |c| {
+                obj(vec![
+                    ("repo", s(c.repo)),
+                    ("deploy", s(deploy_id(&c.deploy))),
+                    ("commit", s(&c.sha)),
+                    ("rollback", c.rollback.as_deref().map_or(J::Null, |r| s(deploy_id(r)))),
+                    ("undone_by", c.undone_by.as_ref().map_or(J::Null, s)),
+                    ("evidence", J::Arr(c.evidence.iter().map(|e| s(*e)).collect())),
+                    ("commit_evidence", J::Bool(c.commit_evidence)),
+                ])
+            });
+            obj(vec![
+                ("key", s(i.key)),
+                ("id", s(id)),
+                ("file", s(file(i.format))),
+                ("title", s(&i.title)),
+                ("services", J::Arr(i.services.iter().map(|x| s(*x)).collect())),
+                ("started_at", s(ts(i.started_at))),
+                ("cause", cause),
+            ])
+        })
+        .collect();
+    obj(vec![
+        (
+            "about",
+            s("The true cause of every incident of the sample company, written by the generator. faultline never reads this file: the tests compare its answers with it. commit_evidence says whether anything points at the commit itself (a revert, a fix naming the incident, the timeline naming it); otherwise only the deploy can be told. Ids are those faultline stores: vendor formats are prefixed with their source (statuspage:, pagerduty:, github:)."),
+        ),
+        ("incidents", J::Arr(records)),
+    ])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -270,53 +340,126 @@ enum Mitigation {
     Rollback { after_minutes: i64, by: &'static Person },
     /// Ship the fix as soon as it is on `main`.
     Hotfix { by: &'static Person },
+    /// Nothing is deployed to stop it: the next ordinary release carries a fix forward.
+    Forward,
+}
+
+/// Where the bad change comes from.
+#[derive(Clone, Copy)]
+enum Culprit {
+    /// A scripted bad change of the summary, found by its incident; its revert or fix holds
+    /// production after a rollback.
+    Scripted,
+    /// Everyday work: the newest non-merge commit below the service's paths that the first
+    /// production deploy of the day at or after `from_hour` UTC shipped. After a rollback,
+    /// production waits a day.
+    Shipped { from_hour: i64 },
 }
 
 struct BadScript {
     incident: &'static str,
     service: &'static str,
+    culprit: Culprit,
     /// The day the bad change reaches production, checked so the story cannot drift.
     shipped_on: (u32, u32),
     /// Minutes from the end of that deploy to the start of impact.
     start_after_minutes: i64,
     mitigation: Mitigation,
+    /// A manual release of an unrelated service that day, UTC hour and minute: a decoy
+    /// deploy minutes before the start.
+    decoy: Option<(&'static str, i64, i64)>,
 }
 
-static SCRIPTS: [BadScript; 5] = [
+static SCRIPTS: [BadScript; 10] = [
     BadScript {
         incident: "INC-2026-009",
         service: "catalog",
+        culprit: Culprit::Scripted,
         shipped_on: (6, 10),
         start_after_minutes: 17,
         mitigation: Mitigation::Hotfix { by: &KENJI },
+        decoy: None,
     },
     BadScript {
         incident: "INC-2026-014",
         service: "payments",
+        culprit: Culprit::Scripted,
         shipped_on: (7, 14),
         start_after_minutes: 72,
         mitigation: Mitigation::Rollback { after_minutes: 22, by: &ZOE },
+        decoy: None,
     },
     BadScript {
         incident: "INC-2026-021",
         service: "checkout",
+        culprit: Culprit::Scripted,
         shipped_on: (8, 6),
         start_after_minutes: 38,
         mitigation: Mitigation::Rollback { after_minutes: 67, by: &JOSE },
+        decoy: None,
     },
     BadScript {
         incident: "INC-2026-027",
         service: "auth",
+        culprit: Culprit::Scripted,
         shipped_on: (8, 20),
         start_after_minutes: 26,
         mitigation: Mitigation::Rollback { after_minutes: 33, by: &RAVI },
+        decoy: None,
     },
     BadScript {
         incident: "INC-2026-033",
         service: "payments",
+        culprit: Culprit::Scripted,
         shipped_on: (9, 3),
         start_after_minutes: 21,
         mitigation: Mitigation::Rollback { after_minutes: 8, by: &EMMA },
+        decoy: None,
+    },
+    BadScript {
+        incident: "INC-2026-034",
+        service: "payments",
+        culprit: Culprit::Shipped { from_hour: 6 },
+        shipped_on: (9, 7),
+        start_after_minutes: 40,
+        mitigation: Mitigation::Forward,
+        decoy: Some(("catalog", 6, 55)),
+    },
+    BadScript {
+        incident: "INC-2026-035",
+        service: "auth",
+        culprit: Culprit::Shipped { from_hour: 8 },
+        shipped_on: (9, 8),
+        start_after_minutes: 30,
+        mitigation: Mitigation::Rollback { after_minutes: 21, by: &RAVI },
+        decoy: Some(("catalog", 8, 50)),
+    },
+    BadScript {
+        incident: "INC-2026-036",
+        service: "checkout",
+        culprit: Culprit::Scripted,
+        shipped_on: (9, 8),
+        start_after_minutes: 24,
+        mitigation: Mitigation::Hotfix { by: &MARCUS },
+        decoy: None,
+    },
+    BadScript {
+        incident: "INC-2026-038",
+        service: "payments",
+        culprit: Culprit::Scripted,
+        shipped_on: (9, 10),
+        start_after_minutes: 31,
+        mitigation: Mitigation::Hotfix { by: &ZOE },
+        decoy: Some(("checkout", 15, 10)),
+    },
+    BadScript {
+        incident: "INC-2026-037",
+        service: "catalog",
+        culprit: Culprit::Shipped { from_hour: 0 },
+        shipped_on: (9, 10),
+        start_after_minutes: 29,
+        mitigation: Mitigation::Rollback { after_minutes: 26, by: &KENJI },
+        decoy: None,
     },
 ];
 
@@ -324,12 +467,14 @@ static SCRIPTS: [BadScript; 5] = [
 struct Trouble {
     script: &'static BadScript,
     service: usize,
-    bad: Oid,
+    /// Known from the start for a scripted change; for everyday work, once it ships.
+    bad: Option<Oid>,
     bad_subject: String,
-    undo: Oid,
+    /// The revert or fix, for a scripted change.
+    undo: Option<Oid>,
     undo_subject: String,
     undo_at: i64,
-    undo_kind: Undo,
+    undo_kind: Option<Undo>,
     /// The pull request that brought the bad change to `main`, if one did.
     pr: Option<u32>,
     /// The first production deploy containing it, and what production ran before.
@@ -342,6 +487,14 @@ struct Trouble {
 }
 
 impl Trouble {
+    fn bad(&self) -> Oid {
+        self.bad.expect("checked: every bad change ships")
+    }
+
+    fn undo(&self) -> Oid {
+        self.undo.expect("a scripted change has its revert or fix")
+    }
+
     fn new(
         script: &'static BadScript,
         summary: &SampleSummary,
@@ -349,6 +502,24 @@ impl Trouble {
     ) -> Result<Trouble, Error> {
         let service = service_index(script.service);
         let history = &histories[SERVICES[service].repo];
+        if let Culprit::Shipped { .. } = script.culprit {
+            return Ok(Trouble {
+                script,
+                service,
+                bad: None,
+                bad_subject: String::new(),
+                undo: None,
+                undo_subject: String::new(),
+                undo_at: 0,
+                undo_kind: None,
+                pr: None,
+                deploy: None,
+                previous: None,
+                start: 0,
+                rollback: None,
+                undo_deploy: None,
+            });
+        }
         let change = summary
             .repo(history.name)
             .bad_changes
@@ -360,12 +531,12 @@ impl Trouble {
         Ok(Trouble {
             script,
             service,
-            bad,
+            bad: Some(bad),
             bad_subject: change.subject.clone(),
-            undo,
+            undo: Some(undo),
             undo_subject: history.subject(undo)?,
             undo_at: history.commit_time(undo)?,
-            undo_kind: change.undo,
+            undo_kind: Some(change.undo),
             pr: history.pull_request(bad)?,
             deploy: None,
             previous: None,
@@ -428,6 +599,25 @@ impl History {
             }
         }
         Ok(false)
+    }
+
+    /// The newest non-merge commit in `to` but not in `from` that changes something below
+    /// `paths`.
+    fn newest_shipped(&self, from: Option<Oid>, to: Oid, paths: &[&str]) -> Result<Option<Oid>, Error> {
+        let mut walk = self.repo.revwalk()?;
+        walk.set_sorting(git2::Sort::TIME)?;
+        walk.push(to)?;
+        if let Some(from) = from {
+            walk.hide(from)?;
+        }
+        for oid in walk {
+            let oid = oid?;
+            let commit = self.repo.find_commit(oid)?;
+            if commit.parent_count() == 1 && self.touches(Some(commit.parent_id(0)?), oid, paths)? {
+                return Ok(Some(oid));
+            }
+        }
+        Ok(None)
     }
 
     fn commit_time(&self, oid: Oid) -> Result<i64, Error> {
@@ -526,8 +716,10 @@ impl Run {
 struct Lane {
     last_staging: Option<Oid>,
     last_production: Option<Oid>,
-    /// After a rollback: production waits for this commit.
+    /// After a rollback: production waits for this commit,
     hold: Option<Oid>,
+    /// or, when no commit undid the change, until this time.
+    hold_until: Option<i64>,
 }
 
 struct Schedule<'h> {
@@ -552,13 +744,19 @@ impl Schedule<'_> {
                     continue;
                 }
                 for (hour, minute) in service.trains {
-                    slots.push((midnight + hour * HOUR + minute * MINUTE, i));
+                    slots.push((midnight + hour * HOUR + minute * MINUTE, i, false));
                 }
             }
         }
+        for script in &SCRIPTS {
+            if let Some((service, hour, minute)) = script.decoy {
+                let (month, d) = script.shipped_on;
+                slots.push((at(month, d, hour, minute), service_index(service), true));
+            }
+        }
         slots.sort();
-        for (t, service) in slots {
-            self.train(t, service)?;
+        for (t, service, manual) in slots {
+            self.train(t, service, manual)?;
         }
         self.flush(i64::MAX)?;
         self.cut_at_export();
@@ -579,7 +777,7 @@ impl Schedule<'_> {
     fn brings_story(&self, service: usize, from: Option<Oid>, to: Oid) -> Result<bool, Error> {
         let history = &self.histories[SERVICES[service].repo];
         for trouble in self.troubles.iter().filter(|t| t.service == service) {
-            for commit in [trouble.bad, trouble.undo] {
+            for commit in [trouble.bad, trouble.undo].into_iter().flatten() {
                 let before = match from {
                     Some(from) => history.contains(from, commit)?,
                     None => false,
@@ -592,7 +790,9 @@ impl Schedule<'_> {
         Ok(false)
     }
 
-    fn train(&mut self, t: i64, service: usize) -> Result<(), Error> {
+    /// A release train at `t`; a `manual` release deploys even when nothing changed (a
+    /// redeploy of what production runs).
+    fn train(&mut self, t: i64, service: usize, manual: bool) -> Result<(), Error> {
         let plan = &SERVICES[service];
         let histories = self.histories;
         let history = &histories[plan.repo];
@@ -637,8 +837,17 @@ impl Schedule<'_> {
                 return Ok(());
             }
         }
+        match self.lanes[service].hold_until {
+            Some(until) if t < until => return Ok(()),
+            Some(_) => self.lanes[service].hold_until = None,
+            None => {}
+        }
         let last = self.lanes[service].last_production;
-        if !history.touches(last, candidate, plan.paths)? {
+        let candidate = match last {
+            Some(last) if manual && !history.touches(Some(last), candidate, plan.paths)? => last,
+            _ => candidate,
+        };
+        if !manual && !history.touches(last, candidate, plan.paths)? {
             return Ok(());
         }
         let risky = self.brings_story(service, last, candidate)?;
@@ -688,11 +897,35 @@ impl Schedule<'_> {
                 self.lanes[service].hold = None;
             }
         }
+        let started = self.runs[run].started;
         for i in 0..self.troubles.len() {
             if self.troubles[i].service != service {
                 continue;
             }
-            if self.troubles[i].deploy.is_none() && history.contains(sha, self.troubles[i].bad)? {
+            if let (None, Culprit::Shipped { from_hour }) =
+                (self.troubles[i].deploy, self.troubles[i].script.culprit)
+            {
+                let (month, d) = self.troubles[i].script.shipped_on;
+                let from = day(month, d) + from_hour * HOUR;
+                if why != Why::Rollback && (from..day(month, d) + DAY).contains(&started) {
+                    let bad =
+                        history.newest_shipped(previous, sha, SERVICES[service].paths)?.ok_or_else(|| {
+                            Error::from_str(&format!(
+                                "{}: the deploy ships nothing",
+                                self.troubles[i].script.incident
+                            ))
+                        })?;
+                    let trouble = &mut self.troubles[i];
+                    trouble.bad = Some(bad);
+                    trouble.bad_subject = history.subject(bad)?;
+                    trouble.pr = history.pull_request(bad)?;
+                }
+            }
+            let ships_bad = match self.troubles[i].bad {
+                Some(bad) => history.contains(sha, bad)?,
+                None => false,
+            };
+            if self.troubles[i].deploy.is_none() && ships_bad {
                 let start =
                     finished + self.troubles[i].script.start_after_minutes * MINUTE + self.rng.range(0, 60);
                 let trouble = &mut self.troubles[i];
@@ -700,18 +933,22 @@ impl Schedule<'_> {
                 trouble.previous = previous;
                 trouble.start = start;
                 let due = match trouble.script.mitigation {
-                    Mitigation::Rollback { after_minutes, .. } => start + after_minutes * MINUTE,
-                    Mitigation::Hotfix { .. } => trouble.undo_at + 8 * MINUTE,
+                    Mitigation::Rollback { after_minutes, .. } => Some(start + after_minutes * MINUTE),
+                    Mitigation::Hotfix { .. } => Some(trouble.undo_at + 8 * MINUTE),
+                    Mitigation::Forward => None,
                 };
-                let due = due + self.rng.range(0, 60);
-                self.pending.push((due, i));
+                if let Some(due) = due {
+                    let due = due + self.rng.range(0, 60);
+                    self.pending.push((due, i));
+                }
             }
             let trouble = &self.troubles[i];
-            if trouble.deploy.is_some()
-                && trouble.undo_deploy.is_none()
-                && why != Why::Rollback
-                && history.contains(sha, trouble.undo)?
-            {
+            let undone = match trouble.undo {
+                Some(undo) => history.contains(sha, undo)?,
+                // A fix forward: the first release after the start.
+                None => trouble.deploy.is_some_and(|d| d != run) && started > trouble.start,
+            };
+            if trouble.deploy.is_some() && trouble.undo_deploy.is_none() && why != Why::Rollback && undone {
                 self.troubles[i].undo_deploy = Some(run);
             }
         }
@@ -746,11 +983,16 @@ impl Schedule<'_> {
                     });
                     self.troubles[i].rollback = Some(run);
                     self.lanes[service].last_production = Some(previous);
-                    self.lanes[service].hold = Some(self.troubles[i].undo);
+                    match self.troubles[i].undo {
+                        Some(undo) => self.lanes[service].hold = Some(undo),
+                        None => self.lanes[service].hold_until = Some(due + 20 * HOUR),
+                    }
                 }
                 Mitigation::Hotfix { by } => {
                     let tip = history.tip_at(due - MINUTE).expect("the fix is on main");
-                    if !history.contains(tip, self.troubles[i].undo)? {
+                    let undo =
+                        self.troubles[i].undo.ok_or_else(|| Error::from_str("a hotfix needs its fix"))?;
+                    if !history.contains(tip, undo)? {
                         return Err(Error::from_str("the hotfix is not on main yet"));
                     }
                     let end = due + self.minutes(6, 9);
@@ -761,6 +1003,7 @@ impl Schedule<'_> {
                     });
                     self.deployed(run)?;
                 }
+                Mitigation::Forward => {}
             }
         }
         Ok(())
@@ -786,7 +1029,17 @@ impl Schedule<'_> {
     fn check(&self) -> Result<(), Error> {
         for t in &self.troubles {
             let fail = |what: &str| Err(Error::from_str(&format!("{}: {what}", t.script.incident)));
-            let Some(deploy) = t.deploy else { return fail("never shipped") };
+            let Some(deploy) = t.deploy else {
+                let runs: Vec<String> = self
+                    .runs
+                    .iter()
+                    .filter(|r| {
+                        r.service == t.service && r.environment == "production" && r.started >= day(9, 1)
+                    })
+                    .map(|r| format!("{} {:?}", utc(r.started), r.why))
+                    .collect();
+                return fail(&format!("never shipped ({})", runs.join(", ")));
+            };
             let run = &self.runs[deploy];
             let (month, d) = t.script.shipped_on;
             if run.started < day(month, d)
@@ -800,6 +1053,30 @@ impl Schedule<'_> {
             }
             if matches!(t.script.mitigation, Mitigation::Rollback { .. }) && t.rollback.is_none() {
                 return fail("never rolled back");
+            }
+            if let Some((name, ..)) = t.script.decoy {
+                let decoy = self.runs.iter().any(|r| {
+                    SERVICES[r.service].name == name
+                        && r.environment == "production"
+                        && r.status == Status::Success
+                        && r.started < t.start
+                        && t.start - r.started <= 45 * MINUTE
+                });
+                if !decoy {
+                    let near: Vec<String> = self
+                        .runs
+                        .iter()
+                        .filter(|r| {
+                            SERVICES[r.service].name == name && (r.started - t.start).abs() < 12 * HOUR
+                        })
+                        .map(|r| format!("{} {} {:?}", utc(r.started), r.environment, r.status))
+                        .collect();
+                    return fail(&format!(
+                        "no {name} deploy in the 45 minutes before the start at {} (near: {})",
+                        utc(t.start),
+                        near.join(", ")
+                    ));
+                }
             }
         }
         Ok(())
@@ -1087,6 +1364,26 @@ enum Record {
     PagerDuty(PagerDutyIncident),
 }
 
+impl Record {
+    /// The title and every text of the timeline.
+    fn texts(&self) -> Vec<String> {
+        match self {
+            Record::Canonical(c) => {
+                std::iter::once(c.title.clone()).chain(c.timeline.iter().map(|e| e.2.clone())).collect()
+            }
+            Record::Statuspage(p) => {
+                std::iter::once(p.name.clone()).chain(p.updates.iter().map(|u| u.2.clone())).collect()
+            }
+            Record::PagerDuty(p) => std::iter::once(p.title.clone())
+                .chain(p.entries.iter().filter_map(|e| match &e.1 {
+                    Entry::Trigger(text) | Entry::Annotate(_, text) => Some(text.clone()),
+                    Entry::Acknowledge(_) | Entry::Resolve(_) => None,
+                }))
+                .collect(),
+        }
+    }
+}
+
 struct CanonicalIncident {
     id: &'static str,
     title: String,
@@ -1183,11 +1480,14 @@ impl Operations<'_> {
     fn cause(&self, t: &Trouble) -> Cause {
         Cause {
             repo: REPOS[SERVICES[t.service].repo],
-            sha: t.bad.to_string(),
+            sha: t.bad().to_string(),
             deploy: self.id(t.deploy.expect("checked")).to_string(),
             rollback: t.rollback.map(|r| self.id(r).to_string()),
-            undone_by: t.undo.to_string(),
+            undone_by: t.undo.map(|u| u.to_string()),
+            undo: t.undo_kind,
             undo_deploy: self.id(t.undo_deploy.expect("checked")).to_string(),
+            evidence: Vec::new(),
+            commit_evidence: false,
         }
     }
 
@@ -1219,8 +1519,44 @@ impl Operations<'_> {
             self.inc_027(rng),
             self.inc_030(),
             self.inc_033(rng),
+            self.inc_034(rng),
+            self.inc_035(),
+            self.inc_036(rng),
+            self.inc_037(),
+            self.inc_038(),
         ];
         stories.sort_by_key(|s| s.incident.started_at);
+        for story in &mut stories {
+            let texts = story.record.texts();
+            let key = story.incident.key;
+            let Some(cause) = &mut story.incident.cause else { continue };
+            let trouble = self.trouble(key);
+            let mut commit_names = vec![cause.sha[..7].to_string()];
+            commit_names.extend(trouble.pr.map(|n| format!("#{n}")));
+            let names = |list: &[String]| texts.iter().any(|t| list.iter().any(|n| t.contains(n.as_str())));
+            cause.commit_evidence = names(&commit_names);
+            if cause.commit_evidence || names(std::slice::from_ref(&cause.deploy)) {
+                cause.evidence.push("timeline");
+            }
+            if cause.rollback.is_some() {
+                cause.evidence.push("rollback");
+            }
+            match cause.undo {
+                Some(Undo::Revert) => cause.evidence.push("revert"),
+                // A fix counts when it names the incident and the incident carries that name.
+                Some(Undo::Fix)
+                    if trouble.undo_subject.contains(key) && texts.iter().any(|t| t.contains(key)) =>
+                {
+                    cause.evidence.push("fix")
+                }
+                Some(Undo::Fix) if trouble.undo_subject.contains(key) && story.incident.id == key => {
+                    cause.evidence.push("fix")
+                }
+                _ => {}
+            }
+            cause.commit_evidence |= cause.evidence.iter().any(|e| matches!(*e, "revert" | "fix"));
+            cause.evidence.push("time");
+        }
         for story in &stories {
             let i = &story.incident;
             let ordered = i.started_at <= i.detected_at
@@ -1277,7 +1613,7 @@ impl Operations<'_> {
                     "We have identified the cause: the catalog release at {} (deploy {}) included a database migration, commit {}, that dropped an index product search still uses. We are restoring the index.",
                     hm(bad_at),
                     self.id(deploy),
-                    abbrev(t.bad)
+                    abbrev(t.bad())
                 ),
                 Some(vec![(search, "degraded_performance", "degraded_performance")]),
             ),
@@ -1287,7 +1623,7 @@ impl Operations<'_> {
                 format!(
                     "A fix has been deployed (deploy {}, commit {} restores the index). Search times are back to normal and we are monitoring.",
                     self.id(hotfix),
-                    abbrev(t.undo)
+                    abbrev(t.undo())
                 ),
                 Some(vec![(search, "degraded_performance", "operational")]),
             ),
@@ -1329,9 +1665,9 @@ impl Operations<'_> {
                         "Timeouts calling Stripe began after payments deploy {} ({}). It ships {} \"{}\"; Stripe's p99 is 2.4s tonight. Suspect {}.",
                         self.id(deploy),
                         hm(self.runs()[deploy].started),
-                        abbrev(t.bad),
+                        abbrev(t.bad()),
                         t.bad_subject,
-                        abbrev(t.bad)
+                        abbrev(t.bad())
                     ),
                 ),
             ),
@@ -1358,7 +1694,7 @@ impl Operations<'_> {
                     &ZOE,
                     format!(
                         "Revert {} shipped in {}; payments deploys resumed. Postmortem: {}.",
-                        abbrev(t.undo),
+                        abbrev(t.undo()),
                         self.id(undo.expect("checked")),
                         t.script.incident
                     ),
@@ -1401,7 +1737,7 @@ impl Operations<'_> {
                     hm(self.runs()[deploy].started),
                     pr,
                     t.bad_subject,
-                    abbrev(t.bad)
+                    abbrev(t.bad())
                 ),
             ),
             (
@@ -1415,8 +1751,8 @@ impl Operations<'_> {
                 ),
             ),
             (mitigated, "status", "Rollback finished; new orders are priced correctly. Checkout production deploys are held until a fix lands.".to_string()),
-            (t.undo_at + 2 * MINUTE, "note", format!("Fix {} \"{}\" is on main.", abbrev(t.undo), t.undo_subject)),
-            (shipped + MINUTE, "action", format!("Deploy {} shipped the fix {}; checkout deploys resumed.", self.id(undo), abbrev(t.undo))),
+            (t.undo_at + 2 * MINUTE, "note", format!("Fix {} \"{}\" is on main.", abbrev(t.undo()), t.undo_subject)),
+            (shipped + MINUTE, "action", format!("Deploy {} shipped the fix {}; checkout deploys resumed.", self.id(undo), abbrev(t.undo()))),
             (resolved, "status", "Resolved. 1,874 orders were refunded the difference.".to_string()),
         ];
         let record = CanonicalIncident {
@@ -1456,7 +1792,7 @@ impl Operations<'_> {
                 "identified",
                 format!(
                     "We have identified the cause: a change to token validation (commit {}), released at {} in auth deployment {}, rejects tokens from phones whose clocks run slightly fast. We are rolling it back.",
-                    abbrev(t.bad),
+                    abbrev(t.bad()),
                     hm(self.runs()[deploy].started),
                     self.id(deploy)
                 ),
@@ -1514,7 +1850,7 @@ impl Operations<'_> {
                         hm(self.runs()[deploy].started),
                         pr,
                         t.bad_subject,
-                        abbrev(t.bad)
+                        abbrev(t.bad())
                     ),
                 ),
             ),
@@ -1533,7 +1869,7 @@ impl Operations<'_> {
                 t.undo_at + 2 * MINUTE,
                 Entry::Annotate(
                     &EMMA,
-                    format!("Revert {} of {}is on main; payments production deploys are held until it ships.", abbrev(t.undo), pr),
+                    format!("Revert {} of {}is on main; payments production deploys are held until it ships.", abbrev(t.undo()), pr),
                 ),
             ),
             (t.undo_at + 9 * MINUTE + 12, Entry::Resolve(&EMMA)),
@@ -1543,7 +1879,7 @@ impl Operations<'_> {
                     &ZOE,
                     format!(
                         "Revert {} shipped in {}; payments deploys resumed. Postmortem: {}.",
-                        abbrev(t.undo),
+                        abbrev(t.undo()),
                         self.id(undo.expect("checked")),
                         t.script.incident
                     ),
@@ -1560,6 +1896,188 @@ impl Operations<'_> {
             entries,
             Some(self.cause(t)),
         )
+    }
+
+    /// Payments latency climbs after the morning release; more pods hold it until the next
+    /// release carries a fix forward. Nothing names the deploy or a commit: time and service only,
+    /// with a catalog release minutes before the start.
+    fn inc_034(&self, rng: &mut Rng) -> Story {
+        let t = self.trouble("INC-2026-034");
+        let fix = self.finished(t.undo_deploy);
+        let started = t.start;
+        let entries = vec![
+            (started + 2 * MINUTE + 41, Entry::Trigger("Payments API: p99 latency above 1.5s for 5 minutes (2.3s)".into())),
+            (started + 5 * MINUTE + 12, Entry::Acknowledge(&LIAM)),
+            (
+                started + 19 * MINUTE + 30,
+                Entry::Annotate(&LIAM, "Every payments endpoint is slow; the database connection pool is saturated (20 of 20 in use). Scaling payments from 6 to 12 pods as a stopgap.".into()),
+            ),
+            (
+                started + 48 * MINUTE + 2,
+                Entry::Annotate(&ZOE, "p99 at 900ms with 12 pods. Keeping this open until a proper fix is released.".into()),
+            ),
+            (fix + 4 * MINUTE + 10, Entry::Annotate(&ZOE, "The next payments release, with a connection pool fix, is out; p99 back to 240ms on 6 pods.".into())),
+            (fix + 21 * MINUTE + 37, Entry::Resolve(&ZOE)),
+        ];
+        self.pagerduty_story(
+            rng,
+            t.script.incident,
+            1531,
+            "Payments API slow: database connection pool exhausted",
+            "P3",
+            "Payments API",
+            entries,
+            Some(self.cause(t)),
+        )
+    }
+
+    /// Token refreshes fail after an auth release; responders roll it back without naming it.
+    fn inc_035(&self) -> Story {
+        let t = self.trouble("INC-2026-035");
+        let rollback = t.rollback.expect("checked");
+        let started = t.start;
+        let detected = started + 6 * MINUTE + 18;
+        let mitigated = self.finished(Some(rollback)) + 40;
+        let resolved = mitigated + 35 * MINUTE + 6;
+        let timeline = vec![
+            (detected, "alert", "Login success rate down to 91% (normally 99.6%); the failures are 401s on token refresh.".to_string()),
+            (detected + 9 * MINUTE + 30, "note", "It began shortly after this morning's auth release; nothing else changed on auth.".to_string()),
+            (self.runs()[rollback].started, "action", "Rolling auth back to the previous release.".to_string()),
+            (mitigated, "status", "Rollback done; login success rate back to 99.5%. Auth releases are paused until the refresh path is fixed.".to_string()),
+            (resolved, "status", "Resolved.".to_string()),
+        ];
+        let record = CanonicalIncident {
+            id: t.script.incident,
+            title: "Sign-in failing for some users on token refresh".into(),
+            severity: "SEV2",
+            services: vec!["auth"],
+            started,
+            detected,
+            mitigated,
+            resolved,
+            customers: None,
+            timeline,
+        };
+        self.canonical_story(record, Some(self.cause(t)))
+    }
+
+    /// Paid orders cannot be fulfilled after checkout stopped waiting for the stock reservation.
+    /// The status page names nothing but the incident's reference; the fix names it too.
+    fn inc_036(&self, rng: &mut Rng) -> Story {
+        let t = self.trouble("INC-2026-036");
+        let hotfix = self.finished(t.undo_deploy);
+        let started = t.start;
+        let detected = started + 21 * MINUTE + 48;
+        let identified = detected + 34 * MINUTE + 5;
+        let monitoring = hotfix + 3 * MINUTE + 11;
+        let resolved = monitoring + 41 * MINUTE + 30;
+        let web = "Web checkout";
+        let updates = vec![
+            (
+                detected,
+                "investigating",
+                "Some orders placed in the last half hour were charged for items that are out of stock. We are investigating.".to_string(),
+                Some(vec![(web, "operational", "degraded_performance")]),
+            ),
+            (
+                identified,
+                "identified",
+                "We have found the cause and are preparing a fix. Affected orders will be refunded.".to_string(),
+                Some(vec![(web, "degraded_performance", "degraded_performance")]),
+            ),
+            (
+                monitoring,
+                "monitoring",
+                "A fix has been deployed and new orders are placed correctly. We are monitoring.".to_string(),
+                Some(vec![(web, "degraded_performance", "operational")]),
+            ),
+            (
+                resolved,
+                "resolved",
+                format!(
+                    "This incident has been resolved. 312 affected orders were refunded. Our internal reference is {}.",
+                    t.script.incident
+                ),
+                None,
+            ),
+        ];
+        self.statuspage_story(
+            rng,
+            t.script.incident,
+            "Orders charged for out-of-stock items",
+            "minor",
+            started,
+            vec![web],
+            updates,
+            Some(self.cause(t)),
+        )
+    }
+
+    /// Retried declines trip Stripe's rate limit; the revert ships as soon as it is on main.
+    /// The timeline names neither the deploy nor the commit; a checkout release comes minutes
+    /// before the start.
+    fn inc_038(&self) -> Story {
+        let t = self.trouble("INC-2026-038");
+        let shipped = self.finished(t.undo_deploy);
+        let started = t.start;
+        let detected = started + 4 * MINUTE + 51;
+        let mitigated = shipped + 70;
+        let resolved = mitigated + 29 * MINUTE + 14;
+        let timeline = vec![
+            (detected, "alert", "Card authorization failures at 14%: HTTP 429 from Stripe.".to_string()),
+            (detected + 12 * MINUTE + 3, "note", "Stripe says our account is over its rate limit: authorization attempts are four times the usual.".to_string()),
+            (t.undo_at + 2 * MINUTE, "note", "The revert is on main; releasing payments now.".to_string()),
+            (mitigated, "status", "Authorization attempts back to normal; failures under 0.3%.".to_string()),
+            (resolved, "status", "Resolved.".to_string()),
+        ];
+        let record = CanonicalIncident {
+            id: t.script.incident,
+            title: "Card authorizations failing: processor rate limit".into(),
+            severity: "SEV2",
+            services: vec!["payments"],
+            started,
+            detected,
+            mitigated,
+            resolved,
+            customers: Some(2_140),
+            timeline,
+        };
+        self.canonical_story(record, Some(self.cause(t)))
+    }
+
+    /// A catalog release breaks carts, seen only at checkout, a dependency hop downstream; the
+    /// catalog release is rolled back without naming it.
+    fn inc_037(&self) -> Story {
+        let t = self.trouble("INC-2026-037");
+        let rollback = t.rollback.expect("checked");
+        let started = t.start;
+        let detected = started + 8 * MINUTE + 27;
+        let mitigated = self.finished(Some(rollback)) + 31;
+        let resolved = mitigated + 30 * MINUTE + 45;
+        let timeline = vec![
+            (detected, "alert", "Checkout API: HTTP 5xx at 3% on cart pages.".to_string()),
+            (
+                detected + 11 * MINUTE + 40,
+                "note",
+                "Checkout gets 404s from the catalog API for some product ids in carts.".to_string(),
+            ),
+            (self.runs()[rollback].started, "action", "Rolling back tonight's catalog release.".to_string()),
+            (mitigated, "status", "Cart errors gone after the catalog rollback.".to_string()),
+            (resolved, "status", "Resolved.".to_string()),
+        ];
+        let record = CanonicalIncident {
+            id: t.script.incident,
+            title: "Checkout errors for carts with some products".into(),
+            severity: "SEV3",
+            services: vec!["checkout"],
+            started,
+            detected,
+            mitigated,
+            resolved,
+            customers: None,
+            timeline,
+        };
+        self.canonical_story(record, Some(self.cause(t)))
     }
 
     // ----- no change at fault -----
