@@ -958,7 +958,19 @@ fn szz_blames_the_commits_that_wrote_what_a_fix_changed_across_a_rename() {
         path: ws.path().join("r"),
     })
     .unwrap();
-    let link = faultline::analyze::szz::blame_fix(&walker, &fix.to_string()[..12]).unwrap();
+    // libgit2's blame, and the indexed history's blame from the store, agree exactly.
+    let link = faultline::analyze::szz::blame_fix(&walker, None, &fix.to_string()[..12]).unwrap();
+    ws.config(&[("r", "r")]);
+    assert_eq!(ws.run(&["ingest"]).code, 0);
+    let store = faultline::store::Store::new(&ws.path().join(".faultline"));
+    let commits = faultline::tables::commits_from_frames(
+        &store.require("commits", "ingest").unwrap(),
+        Some(&store.require("commit_files", "ingest").unwrap()),
+    )
+    .unwrap();
+    let history = faultline::analyze::blame::History::new(&commits);
+    let indexed = faultline::analyze::szz::blame_fix(&walker, Some(&history), &fix.to_string()).unwrap();
+    assert_eq!(indexed, link);
     assert_eq!(link.fix, fix.to_string());
     let blamed: Vec<(String, String, Vec<u32>)> =
         link.blamed.into_iter().map(|b| (b.sha, b.path, b.lines)).collect();

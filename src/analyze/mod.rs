@@ -2,6 +2,7 @@
 //! the ingest wrote; [`analyze`] runs them and writes their tables into a new snapshot.
 
 pub mod attribution;
+pub mod blame;
 pub mod blast_radius;
 pub mod deploy_contents;
 pub mod explain;
@@ -57,7 +58,15 @@ pub fn analyze(config: &Config) -> Result<AnalysisReport> {
         commits: &commits,
     };
     let weights = attribution::Weights::from_config(&config.attribution);
-    let mut blame = |repo: &str, fix: &str| walkers.get(repo).and_then(|w| szz::blame_fix(w, fix).ok());
+    // Each repository's history is indexed the first time one of its fixes is blamed.
+    let mut histories: HashMap<String, blame::History> = HashMap::new();
+    let mut blame = |repo: &str, fix: &str| {
+        let walker = walkers.get(repo)?;
+        let history = histories
+            .entry(repo.to_string())
+            .or_insert_with(|| blame::History::new(commits.iter().filter(|c| c.repo == repo)));
+        szz::blame_fix(walker, Some(history), fix).ok()
+    };
     let attributed = attribution::attribute(&evidence, &weights, &mut blame);
     let impact = blast_radius::ImpactWeights::from_config(&config.blast_radius);
     let radii = blast_radius::measure(&commits, &incidents, &attributed.suspects, &services, &deps, &impact);

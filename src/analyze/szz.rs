@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::analyze::blame::History;
 use crate::ingest::git::{ChangedFile, WalkProblem, Walker};
 
 /// What one fix's changed lines were last written by.
@@ -33,14 +34,27 @@ pub struct Blamed {
     pub lines: Vec<u32>,
 }
 
-/// Blame the lines `fix` changed. A root commit blames nothing.
-pub fn blame_fix(walker: &Walker, fix: &str) -> Result<SzzLink, WalkProblem> {
+/// Blame the lines `fix` changed. A root commit blames nothing. With the repository's indexed
+/// `history` (from the store) blame jumps between the commits that changed each file
+/// ([`History::blame`]); without it, or for a commit the store does not hold yet, libgit2's
+/// blame walks the history.
+pub fn blame_fix(walker: &Walker, history: Option<&History>, fix: &str) -> Result<SzzLink, WalkProblem> {
     let fix = walker.resolve(fix)?;
     let mut blamed: BTreeMap<(String, String), Vec<u32>> = BTreeMap::new();
     if let Some((parent, files)) = walker.changed_lines(&fix)? {
+        let indexed = git2::Oid::from_str(&parent).ok().filter(|oid| history.is_some_and(|h| h.knows(*oid)));
         for file in files.iter().filter(|f| !skipped(&f.old_path)) {
             let lines = evidence_lines(file);
-            for (line, sha) in walker.blame(&parent, &file.old_path, &lines)? {
+            let found = match (history, indexed) {
+                (Some(history), Some(at)) => history
+                    .blame(walker.repository(), at, &file.old_path, &lines)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(line, oid)| (line, oid.to_string()))
+                    .collect(),
+                _ => walker.blame(&parent, &file.old_path, &lines)?,
+            };
+            for (line, sha) in found {
                 blamed.entry((sha, file.old_path.clone())).or_default().push(line);
             }
         }

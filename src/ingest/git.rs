@@ -216,6 +216,11 @@ impl Walker {
         Ok(Walker { repo: open(source)? })
     }
 
+    /// The repository, for readers of its objects.
+    pub fn repository(&self) -> &Repository {
+        &self.repo
+    }
+
     /// The full id of the commit `sha` (full or abbreviated) names.
     pub fn resolve(&self, sha: &str) -> std::result::Result<String, WalkProblem> {
         let object = self.repo.revparse_single(sha).map_err(|e| match e.code() {

@@ -939,3 +939,69 @@ fn the_true_cause_of_each_sample_incident_ranks_first() {
         ]
     );
 }
+
+/// `git blame -w` of every line of a file, as (line, commit).
+fn git_blame(git_dir: &Path, at: &str, path: &str) -> Vec<(u32, String)> {
+    let out = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(git_dir)
+        .args(["blame", "-w", "--porcelain", at, "--", path])
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git blame {at} {path}: {}", String::from_utf8_lossy(&out.stderr));
+    let mut lines = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let mut words = line.split(' ');
+        let (Some(sha), Some(_), Some(number)) = (words.next(), words.next(), words.next()) else { continue };
+        if sha.len() == 40 && sha.chars().all(|c| c.is_ascii_hexdigit()) {
+            lines.push((number.parse().expect("a line number"), sha.to_string()));
+        }
+    }
+    lines
+}
+
+#[test]
+fn indexed_blame_agrees_with_git_blame_on_the_sample_history() {
+    let ws = crate::sample_workspace();
+    assert_eq!(ws.run(&["ingest"]).code, 0);
+    let store = faultline::store::Store::new(&ws.path().join(".faultline"));
+    let commits = faultline::tables::commits_from_frames(
+        &store.require("commits", "ingest").unwrap(),
+        Some(&store.require("commit_files", "ingest").unwrap()),
+    )
+    .unwrap();
+    let mut compared = 0;
+    for repo_name in ["shop", "auth"] {
+        let git_dir = committed().join(format!("{repo_name}.git"));
+        let repo = open_committed(repo_name);
+        let history = faultline::analyze::blame::History::new(commits.iter().filter(|c| c.repo == repo_name));
+        // Every file a non-merge commit modified, blamed whole at the commit's parent: all of
+        // the history's merges, renames and re-spacings are crossed on the way.
+        let mut cases: Vec<(String, String)> = commits
+            .iter()
+            .filter(|c| c.repo == repo_name && c.parents.len() == 1)
+            .flat_map(|c| {
+                c.files
+                    .iter()
+                    .filter(|f| f.kind == faultline::model::ChangeKind::Modified && !f.binary)
+                    .map(|f| (c.parents[0].clone(), f.path.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        cases.sort();
+        cases.dedup();
+        for (at, path) in cases {
+            let expected = git_blame(&git_dir, &at, &path);
+            let lines: Vec<u32> = expected.iter().map(|(l, _)| *l).collect();
+            let ours: Vec<(u32, String)> = history
+                .blame(&repo, git2::Oid::from_str(&at).unwrap(), &path, &lines)
+                .expect("a commit of the history")
+                .into_iter()
+                .map(|(l, oid)| (l, oid.to_string()))
+                .collect();
+            assert_eq!(ours, expected, "{repo_name} {at} {path}");
+            compared += lines.len();
+        }
+    }
+    assert_eq!(compared, 10_482, "lines compared");
+}
