@@ -52,6 +52,27 @@ pub enum Command {
         after_help = "Examples:\n  faultline graph --incident INC-2026-021 --format svg > inc.svg\n  faultline graph --format dot | dot -Tpng > graph.png"
     )]
     Graph(GraphArgs),
+    /// SZZ for fix commits: the earlier commits that last wrote the lines each fix deleted or
+    /// changed (blame at the fix's parent), blank, comment-only and re-spaced lines left out.
+    /// Fast after `faultline ingest` (the store's history is used); works without it.
+    #[command(
+        after_help = "Examples:\n  faultline szz 355f20ffa8fc\n  faultline szz --repo auth eb532a3 --format json"
+    )]
+    Szz(SzzArgs),
+}
+
+/// `faultline szz`.
+#[derive(Debug, Args)]
+pub struct SzzArgs {
+    /// Fix commits, full or abbreviated ids.
+    #[arg(value_name = "FIX_SHA", required = true)]
+    pub fixes: Vec<String>,
+    /// The configured repository the fixes are in (default: the one that has them).
+    #[arg(long, value_name = "NAME")]
+    pub repo: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
+    pub format: TableOrJson,
 }
 
 /// `faultline graph`.

@@ -97,6 +97,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             emit(&text)
         }
+        Command::Szz(args) => {
+            let links = faultline::analyze::szz::run(&config, args.repo.as_deref(), &args.fixes)?;
+            let text = match args.format {
+                cli::TableOrJson::Table => render::szz::text(&links, terminal_width()),
+                cli::TableOrJson::Json => render::json::to_string(&links),
+            };
+            emit(&text)
+        }
         Command::Rank(args) => {
             let since = match args.since.as_deref() {
                 None => None,

@@ -120,6 +120,8 @@ pub struct Commit {
     pub trailers: Vec<Trailer>,
     /// Files changed against the first parent; empty for merges (as `git log --numstat`).
     pub files: Vec<FileChange>,
+    /// For a merge, the paths it changed against its first parent (table `merge_files`).
+    pub merge_paths: Vec<String>,
     /// Whether this commit's parents are cut off by a shallow clone.
     pub shallow_boundary: bool,
 }

@@ -58,6 +58,17 @@ impl Store {
         Ok(Some(frame))
     }
 
+    /// Read only `columns` of `table`, `None` when it does not exist.
+    pub fn read_columns(&self, table: &str, columns: &[&str]) -> Result<Option<DataFrame>> {
+        let Some(path) = self.table_path(table) else { return Ok(None) };
+        let file = fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+        let columns = columns.iter().map(|c| c.to_string()).collect();
+        let frame = ParquetReader::new(file).with_columns(Some(columns)).finish().map_err(|e| {
+            Error::Store { path: path.clone(), message: format!("not a readable Parquet table: {e}") }
+        })?;
+        Ok(Some(frame))
+    }
+
     /// Read `table`, which `command` writes: its absence is an error telling the user to run
     /// that command first.
     pub fn require(&self, table: &str, command: &str) -> Result<DataFrame> {

@@ -3,7 +3,7 @@
 //! One function per table builds its frame with a fixed column order and sort order, so the
 //! same inputs give byte-identical Parquet files. `docs/schema.md` describes every column.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, FixedOffset, TimeZone as _};
 use polars::prelude::*;
@@ -20,6 +20,8 @@ pub mod names {
     pub const COMMITS: &str = "commits";
     /// One row per file a commit changed.
     pub const COMMIT_FILES: &str = "commit_files";
+    /// One row per path a merge changed against its first parent.
+    pub const MERGE_FILES: &str = "merge_files";
     /// One row per commit: who or what wrote it.
     pub const PROVENANCE: &str = "provenance";
     /// Branch tips of each repository at the last ingest.
@@ -283,40 +285,10 @@ pub fn commits_from_frames(commits: &DataFrame, files: Option<&DataFrame>) -> Re
     let values = lists(commits, t, "trailer_values")?;
     let shallow = bools(commits, t, "shallow_boundary")?;
 
-    let mut by_commit: BTreeMap<(String, String), Vec<FileChange>> = BTreeMap::new();
-    if let Some(files) = files {
-        let t = names::COMMIT_FILES;
-        let (frepo, fsha, path, old, status) = (
-            strings(files, t, "repo")?,
-            strings(files, t, "sha")?,
-            strings(files, t, "path")?,
-            strings(files, t, "old_path")?,
-            strings(files, t, "status")?,
-        );
-        let (added, deleted, binary) =
-            (ints(files, t, "added_lines")?, ints(files, t, "deleted_lines")?, bools(files, t, "is_binary")?);
-        for k in 0..files.height() {
-            let kind = match status[k].as_deref() {
-                Some("added") => ChangeKind::Added,
-                Some("deleted") => ChangeKind::Deleted,
-                Some("renamed") => ChangeKind::Renamed,
-                Some("copied") => ChangeKind::Copied,
-                Some("typechange") => ChangeKind::Typechange,
-                _ => ChangeKind::Modified,
-            };
-            by_commit
-                .entry((frepo[k].clone().unwrap_or_default(), fsha[k].clone().unwrap_or_default()))
-                .or_default()
-                .push(FileChange {
-                    path: path[k].clone().unwrap_or_default(),
-                    old_path: old[k].clone(),
-                    kind,
-                    added: added[k],
-                    deleted: deleted[k],
-                    binary: binary[k].unwrap_or(false),
-                });
-        }
-    }
+    let mut by_commit = match files {
+        Some(files) => files_by_commit(files)?,
+        None => BTreeMap::new(),
+    };
 
     let mut out = Vec::with_capacity(commits.height());
     for k in 0..commits.height() {
@@ -336,10 +308,121 @@ pub fn commits_from_frames(commits: &DataFrame, files: Option<&DataFrame>) -> Re
                 .map(|(key, value)| Trailer { key: key.clone(), value: value.clone() })
                 .collect(),
             files,
+            merge_paths: Vec::new(),
             shallow_boundary: shallow[k].unwrap_or(false),
         });
     }
     Ok(out)
+}
+
+/// The `commit_files` rows by (repo, sha).
+fn files_by_commit(files: &DataFrame) -> Result<BTreeMap<(String, String), Vec<FileChange>>> {
+    let mut by_commit: BTreeMap<(String, String), Vec<FileChange>> = BTreeMap::new();
+    let t = names::COMMIT_FILES;
+    let (frepo, fsha, path, old, status) = (
+        strings(files, t, "repo")?,
+        strings(files, t, "sha")?,
+        strings(files, t, "path")?,
+        strings(files, t, "old_path")?,
+        strings(files, t, "status")?,
+    );
+    let (added, deleted, binary) =
+        (ints(files, t, "added_lines")?, ints(files, t, "deleted_lines")?, bools(files, t, "is_binary")?);
+    for k in 0..files.height() {
+        let kind = match status[k].as_deref() {
+            Some("added") => ChangeKind::Added,
+            Some("deleted") => ChangeKind::Deleted,
+            Some("renamed") => ChangeKind::Renamed,
+            Some("copied") => ChangeKind::Copied,
+            Some("typechange") => ChangeKind::Typechange,
+            _ => ChangeKind::Modified,
+        };
+        by_commit
+            .entry((frepo[k].clone().unwrap_or_default(), fsha[k].clone().unwrap_or_default()))
+            .or_default()
+            .push(FileChange {
+                path: path[k].clone().unwrap_or_default(),
+                old_path: old[k].clone(),
+                kind,
+                added: added[k],
+                deleted: deleted[k],
+                binary: binary[k].unwrap_or(false),
+            });
+    }
+    Ok(by_commit)
+}
+
+/// Commits with only what a history walk needs — parents, files, the shallow flag — from the
+/// columns of `commits` and `commit_files` that hold them (see [`COMMIT_GRAPH_COLUMNS`]);
+/// names, times and messages are left empty.
+pub fn commit_graph_from_frames(commits: &DataFrame, files: &DataFrame) -> Result<Vec<Commit>> {
+    let t = names::COMMITS;
+    let (repo, sha) = (strings(commits, t, "repo")?, strings(commits, t, "sha")?);
+    let parents = lists(commits, t, "parents")?;
+    let shallow = bools(commits, t, "shallow_boundary")?;
+    let mut by_commit = files_by_commit(files)?;
+    let epoch = signature(None, None, None, None);
+    Ok((0..commits.height())
+        .map(|k| {
+            let key = (repo[k].clone().unwrap_or_default(), sha[k].clone().unwrap_or_default());
+            let files = by_commit.remove(&key).unwrap_or_default();
+            Commit {
+                repo: key.0,
+                sha: key.1,
+                parents: parents[k].clone(),
+                author: epoch.clone(),
+                committer: epoch.clone(),
+                subject: String::new(),
+                body: String::new(),
+                trailers: Vec::new(),
+                files,
+                merge_paths: Vec::new(),
+                shallow_boundary: shallow[k].unwrap_or(false),
+            }
+        })
+        .collect())
+}
+
+/// The columns [`commit_graph_from_frames`] reads: of `commits`, then of `commit_files`.
+pub const COMMIT_GRAPH_COLUMNS: (&[&str], &[&str]) = (
+    &["repo", "sha", "parents", "shallow_boundary"],
+    &["repo", "sha", "path", "old_path", "status", "added_lines", "deleted_lines", "is_binary"],
+);
+
+/// The `merge_files` table: (repo, sha, path) for every path a merge changed against its first
+/// parent, sorted.
+pub fn merge_files_frame(commits: &[Commit]) -> Result<DataFrame> {
+    let mut rows: Vec<(&str, &str, &str)> = commits
+        .iter()
+        .flat_map(|c| c.merge_paths.iter().map(move |p| (c.repo.as_str(), c.sha.as_str(), p.as_str())))
+        .collect();
+    rows.sort_unstable();
+    let columns = vec![
+        Column::new("repo".into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
+        Column::new("sha".into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()),
+        Column::new("path".into(), rows.iter().map(|r| r.2).collect::<Vec<_>>()),
+    ];
+    DataFrame::new(rows.len(), columns).map_err(|e| store_error(names::MERGE_FILES, e))
+}
+
+/// Give each merge of `commits` its paths from the `merge_files` table.
+pub fn attach_merge_files(commits: &mut [Commit], frame: &DataFrame) -> Result<()> {
+    let t = names::MERGE_FILES;
+    let (repo, sha, path) =
+        (strings(frame, t, "repo")?, strings(frame, t, "sha")?, strings(frame, t, "path")?);
+    let mut by_commit: HashMap<(String, String), Vec<String>> = HashMap::new();
+    for k in 0..frame.height() {
+        by_commit
+            .entry((repo[k].clone().unwrap_or_default(), sha[k].clone().unwrap_or_default()))
+            .or_default()
+            .push(path[k].clone().unwrap_or_default());
+    }
+    for commit in commits.iter_mut() {
+        if let Some(paths) = by_commit.remove(&(commit.repo.clone(), commit.sha.clone())) {
+            commit.merge_paths = paths;
+        }
+    }
+    Ok(())
 }
 
 /// Read the `provenance` table back into records (evidence rebuilt from its three lists).

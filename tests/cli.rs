@@ -968,8 +968,10 @@ fn szz_blames_the_commits_that_wrote_what_a_fix_changed_across_a_rename() {
         Some(&store.require("commit_files", "ingest").unwrap()),
     )
     .unwrap();
-    let history = faultline::analyze::blame::History::new(&commits);
-    let indexed = faultline::analyze::szz::blame_fix(&walker, Some(&history), &fix.to_string()).unwrap();
+    let history = faultline::analyze::blame::History::new(&commits, false);
+    let mut cache = faultline::analyze::blame::BlameCache::default();
+    let indexed =
+        faultline::analyze::szz::blame_fix(&walker, Some((&history, &mut cache)), &fix.to_string()).unwrap();
     assert_eq!(indexed, link);
     assert_eq!(link.fix, fix.to_string());
     let blamed: Vec<(String, String, Vec<u32>)> =

@@ -37,7 +37,12 @@ pub fn analyze(config: &Config) -> Result<AnalysisReport> {
     let read = |table: &str| store.require(table, "ingest");
     let deploys = tables::deploys_from_frame(&read(names::DEPLOYS)?)?;
     let services = tables::services_from_frame(&read(names::SERVICES)?)?;
-    let commits = tables::commits_from_frames(&read(names::COMMITS)?, Some(&read(names::COMMIT_FILES)?))?;
+    let mut commits = tables::commits_from_frames(&read(names::COMMITS)?, Some(&read(names::COMMIT_FILES)?))?;
+    let merges = store.read(names::MERGE_FILES)?;
+    if let Some(merges) = &merges {
+        tables::attach_merge_files(&mut commits, merges)?;
+    }
+    let merges_listed = merges.is_some();
     let files: HashMap<(String, String), Vec<String>> = commits
         .iter()
         .map(|c| ((c.repo.clone(), c.sha.clone()), c.files.iter().map(|f| f.path.clone()).collect()))
@@ -59,13 +64,16 @@ pub fn analyze(config: &Config) -> Result<AnalysisReport> {
     };
     let weights = attribution::Weights::from_config(&config.attribution);
     // Each repository's history is indexed the first time one of its fixes is blamed.
-    let mut histories: HashMap<String, blame::History> = HashMap::new();
+    let mut histories: HashMap<String, (blame::History, blame::BlameCache)> = HashMap::new();
     let mut blame = |repo: &str, fix: &str| {
         let walker = walkers.get(repo)?;
-        let history = histories
-            .entry(repo.to_string())
-            .or_insert_with(|| blame::History::new(commits.iter().filter(|c| c.repo == repo)));
-        szz::blame_fix(walker, Some(history), fix).ok()
+        let (history, cache) = histories.entry(repo.to_string()).or_insert_with(|| {
+            (
+                blame::History::new(commits.iter().filter(|c| c.repo == repo), merges_listed),
+                blame::BlameCache::default(),
+            )
+        });
+        szz::blame_fix(walker, Some((history, cache)), fix).ok()
     };
     let attributed = attribution::attribute(&evidence, &weights, &mut blame);
     let impact = blast_radius::ImpactWeights::from_config(&config.blast_radius);

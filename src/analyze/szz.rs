@@ -11,8 +11,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::analyze::blame::History;
+use crate::analyze::blame::{BlameCache, History};
+use crate::config::{Config, RepoSource};
+use crate::error::{Error, Result};
 use crate::ingest::git::{ChangedFile, WalkProblem, Walker};
+use crate::store::Store;
+use crate::tables::{self, names};
 
 /// What one fix's changed lines were last written by.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -38,16 +42,23 @@ pub struct Blamed {
 /// `history` (from the store) blame jumps between the commits that changed each file
 /// ([`History::blame`]); without it, or for a commit the store does not hold yet, libgit2's
 /// blame walks the history.
-pub fn blame_fix(walker: &Walker, history: Option<&History>, fix: &str) -> Result<SzzLink, WalkProblem> {
+pub fn blame_fix(
+    walker: &Walker,
+    history: Option<(&History, &mut BlameCache)>,
+    fix: &str,
+) -> std::result::Result<SzzLink, WalkProblem> {
+    let mut history = history;
     let fix = walker.resolve(fix)?;
     let mut blamed: BTreeMap<(String, String), Vec<u32>> = BTreeMap::new();
     if let Some((parent, files)) = walker.changed_lines(&fix)? {
-        let indexed = git2::Oid::from_str(&parent).ok().filter(|oid| history.is_some_and(|h| h.knows(*oid)));
+        let indexed = git2::Oid::from_str(&parent)
+            .ok()
+            .filter(|oid| history.as_ref().is_some_and(|(h, _)| h.knows(*oid)));
         for file in files.iter().filter(|f| !skipped(&f.old_path)) {
             let lines = evidence_lines(file);
-            let found = match (history, indexed) {
-                (Some(history), Some(at)) => history
-                    .blame(walker.repository(), at, &file.old_path, &lines)
+            let found = match (history.as_mut(), indexed) {
+                (Some((history, cache)), Some(at)) => history
+                    .blame(walker.repository(), cache, at, &file.old_path, &lines)
                     .unwrap_or_default()
                     .into_iter()
                     .map(|(line, oid)| (line, oid.to_string()))
@@ -68,6 +79,123 @@ pub fn blame_fix(walker: &Walker, history: Option<&History>, fix: &str) -> Resul
         })
         .collect();
     Ok(SzzLink { fix, blamed })
+}
+
+/// `faultline szz`: blame each of `fixes` in `repo` (or in the one configured repository that
+/// has it), with the store's history when the store holds the repository.
+pub fn run(config: &Config, repo: Option<&str>, fixes: &[String]) -> Result<Vec<SzzLink>> {
+    crate::ingest::git::configure_libgit2();
+    let sources: Vec<&RepoSource> = match repo {
+        Some(name) => {
+            let found = config.repos.iter().find(|r| r.name == name).ok_or_else(|| {
+                let names: Vec<&str> = config.repos.iter().map(|r| r.name.as_str()).collect();
+                Error::Usage(format!(
+                    "no repository `{name}` in the configuration; it has {}",
+                    names.join(", ")
+                ))
+            })?;
+            vec![found]
+        }
+        None => config.repos.iter().collect(),
+    };
+    let store = Store::new(&config.store);
+    let (commit_columns, file_columns) = tables::COMMIT_GRAPH_COLUMNS;
+    let mut commits = match (
+        store.read_columns(names::COMMITS, commit_columns)?,
+        store.read_columns(names::COMMIT_FILES, file_columns)?,
+    ) {
+        (Some(commits), Some(files)) => tables::commit_graph_from_frames(&commits, &files)?,
+        _ => Vec::new(),
+    };
+    let merges = store.read(names::MERGE_FILES)?;
+    if let Some(merges) = &merges {
+        tables::attach_merge_files(&mut commits, merges)?;
+    }
+    let merges_listed = merges.is_some();
+    // Which repository holds each fix, checked before any blame.
+    let walkers: Vec<(&str, Walker)> =
+        sources.iter().map(|s| Ok((s.name.as_str(), Walker::open(s)?))).collect::<Result<_>>()?;
+    let mut placed: Vec<(usize, String)> = Vec::new();
+    for fix in fixes {
+        let mut found = Vec::new();
+        for (n, (name, walker)) in walkers.iter().enumerate() {
+            match walker.resolve(fix) {
+                Ok(full) => found.push((n, full)),
+                Err(WalkProblem::Ambiguous(_)) => {
+                    return Err(Error::Usage(format!(
+                        "`{fix}` names several commits in {name}; give more digits"
+                    )));
+                }
+                Err(WalkProblem::Missing(_)) => {}
+            }
+        }
+        match found.len() {
+            1 => placed.push(found.remove(0)),
+            0 => {
+                let names: Vec<&str> = walkers.iter().map(|(n, _)| *n).collect();
+                return Err(Error::Usage(format!("no commit `{fix}` in {}", names.join(", "))));
+            }
+            _ => {
+                let names: Vec<&str> = found.iter().map(|(n, _)| walkers[*n].0).collect();
+                return Err(Error::Usage(format!(
+                    "`{fix}` is a commit of {}; say which with --repo",
+                    names.join(" and ")
+                )));
+            }
+        }
+    }
+    drop(walkers);
+    let histories: Vec<Option<History>> = sources
+        .iter()
+        .map(|s| {
+            let mine: Vec<&crate::model::Commit> = commits.iter().filter(|c| c.repo == s.name).collect();
+            (!mine.is_empty()).then(|| History::new(mine, merges_listed))
+        })
+        .collect();
+    // The fixes in parallel: each thread opens its own repositories, keeps its own caches and
+    // takes the next fix when done; the output keeps the order asked.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(placed.len()).max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<Vec<(usize, Result<SzzLink>)>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut state: Vec<Option<(Walker, BlameCache)>> = sources.iter().map(|_| None).collect();
+                    let mut done = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((n, fix)) = placed.get(k) else { break };
+                        let name = &sources[*n].name;
+                        if state[*n].is_none() {
+                            match Walker::open(sources[*n]) {
+                                Ok(walker) => state[*n] = Some((walker, BlameCache::default())),
+                                Err(e) => {
+                                    done.push((k, Err(e)));
+                                    continue;
+                                }
+                            }
+                        }
+                        let (walker, cache) = state[*n].as_mut().expect("opened above");
+                        let history = histories[*n].as_ref().map(|h| (h, &mut *cache));
+                        let link = blame_fix(walker, history, fix).map_err(|problem| match problem {
+                            WalkProblem::Missing(sha) | WalkProblem::Ambiguous(sha) => {
+                                Error::Usage(format!("{name}: cannot read commit `{sha}` or its parent"))
+                            }
+                        });
+                        done.push((k, link));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or_default()).collect()
+    });
+    let mut ordered: Vec<(usize, Result<SzzLink>)> = results.into_iter().flatten().collect();
+    if ordered.len() != placed.len() {
+        return Err(Error::Internal("a blame thread stopped before its work was done".into()));
+    }
+    ordered.sort_by_key(|(k, _)| *k);
+    ordered.into_iter().map(|(_, link)| link).collect()
 }
 
 /// The removed lines worth blaming: not blank, not a comment, and not merely re-spaced (the

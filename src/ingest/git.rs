@@ -438,6 +438,14 @@ fn read_commit(
         .unwrap_or_default();
 
     let mut unreadable = Vec::new();
+    let merge_paths = if parents.len() > 1 && !shallow_boundary {
+        merge_paths(repo, &commit).unwrap_or_else(|e| {
+            unreadable.push(format!("{oid}: {}", e.message()));
+            Vec::new()
+        })
+    } else {
+        Vec::new()
+    };
     let files = if parents.len() > 1 || shallow_boundary {
         Vec::new()
     } else {
@@ -470,10 +478,35 @@ fn read_commit(
             body: commit.body_bytes().map(text).unwrap_or_default().trim_end().to_string(),
             trailers,
             files,
+            merge_paths,
             shallow_boundary,
         },
         unreadable,
     ))
+}
+
+/// The paths a merge changed against its first parent, names only, sorted: blame passes every
+/// other file straight through the merge.
+fn merge_paths(
+    repo: &Repository,
+    commit: &git2::Commit<'_>,
+) -> std::result::Result<Vec<String>, git2::Error> {
+    let (old, new) = (commit.parent(0)?.tree()?, commit.tree()?);
+    let mut changes = Vec::new();
+    let mut paths: Vec<String> = if tree_changes(repo, Some(&old), Some(&new), &mut Vec::new(), &mut changes)?
+    {
+        changes.iter().map(|c| String::from_utf8_lossy(&c.path).into_owned()).collect()
+    } else {
+        let diff = repo.diff_tree_to_tree(Some(&old), Some(&new), None)?;
+        diff.deltas()
+            .flat_map(|d| [d.old_file().path_bytes(), d.new_file().path_bytes()])
+            .flatten()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect()
+    };
+    paths.sort();
+    paths.dedup();
+    Ok(paths)
 }
 
 /// The parent ids as written in the commit object (a shallow clone's grafts hide them from

@@ -199,6 +199,7 @@ pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) 
     snapshot.put(names::PROVENANCE, &mut tables::provenance_frame(&provenance)?)?;
     drop(provenance);
     snapshot.put(names::COMMIT_FILES, &mut tables::commit_files_frame(&commits)?)?;
+    snapshot.put(names::MERGE_FILES, &mut tables::merge_files_frame(&commits)?)?;
     snapshot.put(names::COMMITS, &mut tables::commits_frame(&commits)?)?;
     drop(commits);
     snapshot.put(names::REPO_HEADS, &mut tables::heads_frame(&heads)?)?;
@@ -233,7 +234,12 @@ fn load_commits(store: &Store) -> Result<(Vec<Commit>, BTreeMap<String, Vec<(Str
         return Ok((Vec::new(), BTreeMap::new()));
     };
     let files = store.read(names::COMMIT_FILES)?;
-    let commits = tables::commits_from_frames(&commits, files.as_ref())?;
+    // A store from before `merge_files` is read again whole, so every merge gets its paths.
+    let Some(merges) = store.read(names::MERGE_FILES)? else {
+        return Ok((Vec::new(), BTreeMap::new()));
+    };
+    let mut commits = tables::commits_from_frames(&commits, files.as_ref())?;
+    tables::attach_merge_files(&mut commits, &merges)?;
     let heads = match store.read(names::REPO_HEADS)? {
         Some(frame) => tables::heads_from_frame(&frame)?,
         None => BTreeMap::new(),

@@ -881,6 +881,7 @@ mod tests {
                 deleted: Some(2),
                 binary: false,
             }],
+            merge_paths: Vec::new(),
             shallow_boundary: false,
         }
     }

@@ -8,6 +8,7 @@ pub mod json;
 pub mod provenance;
 pub mod rank;
 pub mod summary;
+pub mod szz;
 pub mod table;
 
 /// Make untrusted text (commit messages, names, paths) safe to print on a terminal: control

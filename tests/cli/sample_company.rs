@@ -970,11 +970,24 @@ fn indexed_blame_agrees_with_git_blame_on_the_sample_history() {
         Some(&store.require("commit_files", "ingest").unwrap()),
     )
     .unwrap();
+    let mut with_merges = commits.clone();
+    faultline::tables::attach_merge_files(&mut with_merges, &store.require("merge_files", "ingest").unwrap())
+        .unwrap();
+    // 104 merges; one leaves every file as its first parent has it.
+    assert_eq!(with_merges.iter().filter(|c| c.parents.len() > 1).count(), 104);
+    assert_eq!(with_merges.iter().filter(|c| !c.merge_paths.is_empty()).count(), 103);
     let mut compared = 0;
-    for repo_name in ["shop", "auth"] {
+    // With the merges' paths from `merge_files`, and without them (a store from before it),
+    // where each merge is looked at in the trees.
+    for (repo_name, merges_listed) in [("shop", true), ("shop", false), ("auth", true), ("auth", false)] {
         let git_dir = committed().join(format!("{repo_name}.git"));
         let repo = open_committed(repo_name);
-        let history = faultline::analyze::blame::History::new(commits.iter().filter(|c| c.repo == repo_name));
+        let source = if merges_listed { &with_merges } else { &commits };
+        let history = faultline::analyze::blame::History::new(
+            source.iter().filter(|c| c.repo == repo_name),
+            merges_listed,
+        );
+        let mut cache = faultline::analyze::blame::BlameCache::default();
         // Every file a non-merge commit modified, blamed whole at the commit's parent: all of
         // the history's merges, renames and re-spacings are crossed on the way.
         let mut cases: Vec<(String, String)> = commits
@@ -994,14 +1007,14 @@ fn indexed_blame_agrees_with_git_blame_on_the_sample_history() {
             let expected = git_blame(&git_dir, &at, &path);
             let lines: Vec<u32> = expected.iter().map(|(l, _)| *l).collect();
             let ours: Vec<(u32, String)> = history
-                .blame(&repo, git2::Oid::from_str(&at).unwrap(), &path, &lines)
+                .blame(&repo, &mut cache, git2::Oid::from_str(&at).unwrap(), &path, &lines)
                 .expect("a commit of the history")
                 .into_iter()
                 .map(|(l, oid)| (l, oid.to_string()))
                 .collect();
-            assert_eq!(ours, expected, "{repo_name} {at} {path}");
+            assert_eq!(ours, expected, "{repo_name} {at} {path} (merges listed: {merges_listed})");
             compared += lines.len();
         }
     }
-    assert_eq!(compared, 10_482, "lines compared");
+    assert_eq!(compared, 2 * 10_482, "lines compared");
 }
