@@ -973,6 +973,25 @@ fn szz_blames_the_commits_that_wrote_what_a_fix_changed_across_a_rename() {
     let indexed =
         faultline::analyze::szz::blame_fix(&walker, Some((&history, &mut cache)), &fix.to_string()).unwrap();
     assert_eq!(indexed, link);
+
+    // The command, with its JSON contract; an unknown commit is bad input.
+    let out = ws.run(&["szz", &fix.to_string()[..10], "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let blamed_json: Vec<serde_json::Value> = link
+        .blamed
+        .iter()
+        .map(|b| serde_json::json!({"sha": b.sha, "path": b.path, "lines": b.lines}))
+        .collect();
+    assert_eq!(json(&out), serde_json::json!([{"fix": fix.to_string(), "blamed": blamed_json}]));
+    let table = ws.run(&["szz", &fix.to_string()]);
+    assert!(
+        table.stdout.starts_with("fix           blamed        path        lines at the fix's parent\n"),
+        "{}",
+        table.stdout
+    );
+    let out = ws.run(&["szz", "0123456789ab"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stderr, "faultline: error: no commit `0123456789ab` in r\n");
     assert_eq!(link.fix, fix.to_string());
     let blamed: Vec<(String, String, Vec<u32>)> =
         link.blamed.into_iter().map(|b| (b.sha, b.path, b.lines)).collect();

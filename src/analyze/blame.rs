@@ -58,8 +58,8 @@ impl History {
         let mut oids = Vec::with_capacity(commits.len());
         for commit in &commits {
             let Ok(oid) = Oid::from_str(&commit.sha) else { continue };
-            if !index.contains_key(&oid) {
-                index.insert(oid, oids.len() as u32);
+            if let std::collections::hash_map::Entry::Vacant(slot) = index.entry(oid) {
+                slot.insert(oids.len() as u32);
                 oids.push(oid);
             }
         }
@@ -379,12 +379,15 @@ fn blob_at(commit: &git2::Commit<'_>, path: &str) -> Option<Oid> {
     (entry.kind() == Some(git2::ObjectType::Blob)).then(|| entry.id())
 }
 
+/// A blob's lines: tokens and indentations.
+type Lines = (Vec<Token>, Vec<IndentLevel>);
+
 /// Blobs read so far, as lines interned with whitespace removed (as `git blame -w` compares
-/// them), with each distinct line's indentation for the diff's slider heuristic.
+/// them), with each line's indentation for the diff's slider heuristic.
 #[derive(Default)]
 struct Texts {
     /// Blob → its lines' tokens and indentations.
-    blobs: HashMap<Oid, Option<(Vec<Token>, Vec<IndentLevel>)>, Fnv>,
+    blobs: HashMap<Oid, Option<Lines>, Fnv>,
     /// A line's FNV-1a hash, whitespace left out → its token.
     interned: HashMap<u64, Token, Fnv>,
     /// Lines held in `blobs`.
@@ -392,7 +395,7 @@ struct Texts {
 }
 
 impl Texts {
-    fn lines(&mut self, repo: &Repository, blob: Oid) -> Option<&(Vec<Token>, Vec<IndentLevel>)> {
+    fn lines(&mut self, repo: &Repository, blob: Oid) -> Option<&Lines> {
         if !self.blobs.contains_key(&blob) {
             let read = repo.find_blob(blob).ok().filter(|b| !b.is_binary()).map(|b| {
                 let content = b.content();
