@@ -176,13 +176,15 @@ pub fn attribute(
             .map(|p| Regex::new(p).unwrap_or_else(|_| never()))
             .collect(),
     };
+    let index = Index::new(evidence, &patterns);
     let mut out = Attribution::default();
-    for incident in evidence.incidents {
+    for (n, incident) in evidence.incidents.iter().enumerate() {
         attribute_one(
             incident,
-            evidence,
+            &index.fixes[n],
             weights,
             &patterns,
+            &index,
             &shipped_by,
             &commits,
             &depends_on,
@@ -191,6 +193,114 @@ pub fn attribute(
         );
     }
     out
+}
+
+/// Lookups built once for all incidents, so that each one costs what its own candidates cost
+/// and not a pass over every commit and deploy.
+struct Index<'a> {
+    /// Deploys (not rollbacks), by start.
+    deploys: Vec<&'a Deploy>,
+    /// Rollbacks, by start.
+    rollbacks: Vec<&'a Deploy>,
+    /// (repo, reverted id as written, lower case) → the reverts, with their commit time.
+    reverts: HashMap<(String, String), Vec<(DateTime<Utc>, &'a Commit)>>,
+    /// The lengths of the reverted ids written (7 to 40 and more).
+    revert_lengths: BTreeSet<usize>,
+    /// Per incident (in order), the commits that name it, made after its start.
+    fixes: Vec<Vec<&'a Commit>>,
+    /// Pull request numbers (`#123`) in each commit's subject.
+    pull_requests: HashMap<(&'a str, &'a str), Vec<String>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(evidence: &Evidence<'a>, patterns: &Patterns) -> Index<'a> {
+        let mut deploys: Vec<&Deploy> =
+            evidence.deploys.iter().filter(|d| d.kind == DeployKind::Deploy).collect();
+        deploys.sort_by_key(|d| d.started_at);
+        let mut rollbacks: Vec<&Deploy> =
+            evidence.deploys.iter().filter(|d| d.kind == DeployKind::Rollback).collect();
+        rollbacks.sort_by_key(|d| d.started_at);
+        let mut reverts: HashMap<(String, String), Vec<(DateTime<Utc>, &Commit)>> = HashMap::new();
+        let mut revert_lengths = BTreeSet::new();
+        let mut pull_requests = HashMap::new();
+        for c in evidence.commits {
+            if let Some(target) = reverted_commit(&c.body) {
+                revert_lengths.insert(target.len());
+                reverts
+                    .entry((c.repo.clone(), target))
+                    .or_default()
+                    .push((c.committer.at.with_timezone(&Utc), c));
+            }
+            if c.subject.contains('#') {
+                let numbers: Vec<String> =
+                    PULL_REQUEST.captures_iter(&c.subject).map(|m| format!("#{}", &m[1])).collect();
+                if !numbers.is_empty() {
+                    pull_requests.insert((c.repo.as_str(), c.sha.as_str()), numbers);
+                }
+            }
+        }
+        // The names each incident goes by; a name made of word characters only is found by
+        // looking the words of each commit message up, any other by its pattern.
+        let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+        let mut by_word: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_pattern: Vec<(usize, Regex)> = Vec::new();
+        for (n, incident) in evidence.incidents.iter().enumerate() {
+            let mut names: BTreeSet<String> = BTreeSet::from([incident.id.clone()]);
+            let texts = std::iter::once(incident.title.as_str())
+                .chain(incident.timeline.iter().map(|e| e.text.as_str()));
+            for text in texts {
+                names.extend(patterns.incident_key.find_iter(text).map(|m| m.as_str().to_string()));
+            }
+            let mut complex = Vec::new();
+            for name in &names {
+                let bare = name.rsplit(':').next().unwrap_or(name);
+                let bare = if bare.chars().all(|c| c.is_ascii_digit()) { name.as_str() } else { bare };
+                for alternative in [name.as_str(), bare] {
+                    if !alternative.is_empty() && alternative.chars().all(word) {
+                        by_word.entry(alternative.to_lowercase()).or_default().push(n);
+                    } else if alternative == name.as_str() && bare == name.as_str() {
+                        complex.push(name.as_str());
+                    }
+                }
+            }
+            if !complex.is_empty() {
+                by_pattern.push((n, incident_pattern(&complex)));
+            }
+        }
+        let mut fixes: Vec<Vec<&Commit>> = vec![Vec::new(); evidence.incidents.len()];
+        for c in evidence.commits {
+            let at = c.committer.at.with_timezone(&Utc);
+            let mut named: BTreeSet<usize> = BTreeSet::new();
+            for text in [c.subject.as_str(), c.body.as_str()] {
+                for token in text.split(|ch: char| !word(ch)).filter(|t| !t.is_empty()) {
+                    if let Some(list) = by_word.get(&token.to_lowercase()) {
+                        named.extend(list.iter().copied());
+                    }
+                }
+            }
+            for (n, pattern) in &by_pattern {
+                if pattern.is_match(&c.subject) || pattern.is_match(&c.body) {
+                    named.insert(*n);
+                }
+            }
+            for n in named {
+                if at >= evidence.incidents[n].started_at {
+                    fixes[n].push(c);
+                }
+            }
+        }
+        Index { deploys, rollbacks, reverts, revert_lengths, fixes, pull_requests }
+    }
+
+    /// The reverts of `sha` in `repo` (by any abbreviation of it written).
+    fn reverts_of(&self, repo: &str, sha: &str) -> Vec<&(DateTime<Utc>, &'a Commit)> {
+        let sha = sha.to_ascii_lowercase();
+        let mut out = Vec::new();
+        for &n in self.revert_lengths.iter().filter(|&&n| n <= sha.len()) {
+            out.extend(self.reverts.get(&(repo.to_string(), sha[..n].to_string())).into_iter().flatten());
+        }
+        out
+    }
 }
 
 /// The config's regular expressions, built once.
@@ -219,9 +329,10 @@ struct Candidate<'a> {
 #[allow(clippy::too_many_arguments)]
 fn attribute_one(
     incident: &Incident,
-    evidence: &Evidence<'_>,
+    fixes: &[&Commit],
     weights: &Weights,
     patterns: &Patterns,
+    index: &Index<'_>,
     shipped_by: &HashMap<&str, Vec<&DeployCommit>>,
     commits: &HashMap<(&str, &str), &Commit>,
     depends_on: &BTreeMap<&str, BTreeSet<&str>>,
@@ -237,19 +348,10 @@ fn attribute_one(
         .collect();
 
     // Changes made after the start that point back: reverts, and fixes naming the incident
-    // by its id or by a reference its title or timeline gives it.
-    let later: Vec<&Commit> =
-        evidence.commits.iter().filter(|c| c.committer.at.with_timezone(&Utc) >= start).collect();
+    // by its id or by a reference its title or timeline gives it (found by the index).
     let followup = start + chrono::Duration::seconds((weights.followup_hours * 3600.0) as i64);
-    let mut names: BTreeSet<String> = BTreeSet::from([incident.id.clone()]);
-    for (_, text) in &texts {
-        names.extend(patterns.incident_key.find_iter(text).map(|m| m.as_str().to_string()));
-    }
-    let names_incident = incident_pattern(&names.iter().map(String::as_str).collect::<Vec<_>>());
     let mut blamed: HashMap<(String, String), Vec<String>> = HashMap::new();
-    for fix in
-        later.iter().filter(|c| names_incident.is_match(&c.subject) || names_incident.is_match(&c.body))
-    {
+    for fix in fixes {
         let Some(link) = szz(&fix.repo, &fix.sha) else { continue };
         for b in &link.blamed {
             blamed.entry((fix.repo.clone(), b.sha.clone())).or_default().push(format!(
@@ -273,13 +375,11 @@ fn attribute_one(
     }
 
     let mut candidates: Vec<Candidate<'_>> = Vec::new();
-    for deploy in evidence.deploys {
+    let from = index.deploys.partition_point(|d| d.started_at < start - window);
+    let to = index.deploys.partition_point(|d| d.started_at < start);
+    for &deploy in &index.deploys[from..to.max(from)] {
         let Some(&hop) = hops.get(deploy.service.as_str()) else { continue };
-        if deploy.kind != DeployKind::Deploy
-            || deploy.status == DeployStatus::Cancelled
-            || deploy.started_at >= start
-            || start - deploy.started_at > window
-        {
+        if deploy.status == DeployStatus::Cancelled {
             continue;
         }
         let hours = (start - deploy.started_at).num_seconds() as f64 / 3600.0;
@@ -322,9 +422,8 @@ fn attribute_one(
             for why in blamed.get(&(row.repo.clone(), row.sha.clone())).into_iter().flatten() {
                 point(Pointer::Fixed, weights.fixed, why.clone(), &mut commit_words, &mut commit_score);
             }
-            for revert in later.iter().filter(|c| c.committer.at.with_timezone(&Utc) <= followup) {
-                let Some(target) = reverted_commit(&revert.body) else { continue };
-                if revert.repo == row.repo && row.sha.starts_with(&target) {
+            for (at, revert) in index.reverts_of(&row.repo, &row.sha) {
+                if *at >= start && *at <= followup {
                     let word =
                         format!("reverted after the start by {} (“{}”)", short(&revert.sha), revert.subject);
                     point(Pointer::Reverted, weights.reverted, word, &mut commit_words, &mut commit_score);
@@ -345,27 +444,24 @@ fn attribute_one(
             };
             words.push(word.clone());
         }
-        let pull_requests: BTreeSet<String> = shipped
+        let pull_requests: BTreeSet<&str> = shipped
             .iter()
-            .filter_map(|row| commits.get(&(row.repo.as_str(), row.sha.as_str())))
-            .flat_map(|c| {
-                PULL_REQUEST.captures_iter(&c.subject).map(|m| format!("#{}", &m[1])).collect::<Vec<_>>()
-            })
+            .filter_map(|row| index.pull_requests.get(&(row.repo.as_str(), row.sha.as_str())))
+            .flatten()
+            .map(String::as_str)
             .collect();
         let mut needles: Vec<&str> = vec![deploy.id.as_str()];
-        needles.extend(pull_requests.iter().map(String::as_str));
+        needles.extend(pull_requests.iter().copied());
         if let Some(text) = named(&texts, &needles).filter(|_| !pointed.contains_key(&Pointer::Named)) {
             score += weights.named_in_timeline;
             words.push(format!("named in the incident: {text}"));
         }
-        let rollback = evidence.deploys.iter().find(|r| {
-            r.kind == DeployKind::Rollback
-                && r.started_at >= start
-                && r.started_at <= end
-                && (r.rollback_of.as_deref() == Some(deploy.id.as_str())
-                    || (r.rollback_of.is_none()
-                        && r.service == deploy.service
-                        && r.environment == deploy.environment))
+        let during = index.rollbacks.partition_point(|r| r.started_at < start);
+        let rollback = index.rollbacks[during..].iter().take_while(|r| r.started_at <= end).find(|r| {
+            r.rollback_of.as_deref() == Some(deploy.id.as_str())
+                || (r.rollback_of.is_none()
+                    && r.service == deploy.service
+                    && r.environment == deploy.environment)
         });
         if let Some(r) = rollback {
             score += weights.rolled_back;

@@ -62,67 +62,91 @@ pub struct CommitSuspect {
 
 /// Explain `incident` from the store; an unknown id is an error naming the nearest known ones.
 pub fn explain(store: &Store, incident: &str) -> Result<Explanation> {
-    let incidents = store.require(names::INCIDENTS, "analyze")?;
-    let timeline = store.require(names::TIMELINE_EVENTS, "analyze")?;
-    let incidents = tables::incidents_from_frames(&incidents, &timeline)?;
-    let Some(found) = incidents.iter().find(|i| i.id == incident) else {
-        let ids: Vec<&str> = incidents.iter().map(|i| i.id.as_str()).collect();
+    let tables = Tables::load(store)?;
+    let Some(found) = tables.incidents.iter().find(|i| i.id == incident) else {
+        let ids: Vec<&str> = tables.incidents.iter().map(|i| i.id.as_str()).collect();
         return Err(Error::Usage(unknown_incident(incident, &ids)));
     };
-    let suspects = store.require(names::SUSPECTS, "analyze")?;
-    let suspects = tables::suspects_from_frame(&suspects)?;
-    let provenance = match store.read(names::PROVENANCE)? {
-        Some(frame) => tables::provenance_from_frame(&frame)?,
-        None => Vec::new(),
-    };
-    let by_commit: BTreeMap<(&str, &str), (bool, Vec<String>)> =
-        provenance.iter().map(|p| ((p.repo.as_str(), p.sha.as_str()), (p.ai, p.tools.clone()))).collect();
-    let mut explanation = Explanation {
-        incident: found.id.clone(),
-        title: found.title.clone(),
-        no_change: 1.0,
-        no_change_evidence: Vec::new(),
-        deploys: Vec::new(),
-        commits: Vec::new(),
-    };
-    for s in suspects.into_iter().filter(|s| s.incident_id == incident) {
-        match s.kind {
-            SuspectKind::NoChange => {
-                explanation.no_change = s.probability;
-                explanation.no_change_evidence = s.evidence;
-            }
-            SuspectKind::Deploy => explanation.deploys.push(DeploySuspect {
-                id: s.deploy_id.unwrap_or_default(),
-                service: s.service.unwrap_or_default(),
-                probability: s.probability,
-                evidence: s.evidence,
-            }),
-            SuspectKind::Commit => {
-                let (repo, sha) = (s.repo.unwrap_or_default(), s.sha.unwrap_or_default());
-                let (ai, tools) = by_commit.get(&(repo.as_str(), sha.as_str())).cloned().unwrap_or_default();
-                explanation.commits.push(CommitSuspect {
-                    sha,
-                    repo,
-                    deploy: s.deploy_id.unwrap_or_default(),
-                    probability: s.probability,
-                    ai,
-                    tools,
-                    evidence: s.evidence,
-                });
-            }
-        }
-    }
-    Ok(explanation)
+    Ok(tables.explain(found))
 }
 
-/// Every incident's explanation, in the order of the `incidents` table (by start).
+/// Every incident's explanation, in the order of the `incidents` table (by start); the tables
+/// are read once.
 pub fn explain_all(store: &Store) -> Result<Vec<Explanation>> {
-    let (Some(incidents), Some(timeline)) =
-        (store.read(names::INCIDENTS)?, store.read(names::TIMELINE_EVENTS)?)
-    else {
+    if store.read(names::INCIDENTS)?.is_none() {
         return Ok(Vec::new());
-    };
-    tables::incidents_from_frames(&incidents, &timeline)?.iter().map(|i| explain(store, &i.id)).collect()
+    }
+    let tables = Tables::load(store)?;
+    Ok(tables.incidents.iter().map(|i| tables.explain(i)).collect())
+}
+
+/// What explanations are made of, read from the store once.
+struct Tables {
+    incidents: Vec<crate::model::Incident>,
+    /// Suspects by incident, in the table's order.
+    suspects: BTreeMap<String, Vec<crate::model::Suspect>>,
+    /// (repo, sha) → (AI, tools).
+    provenance: BTreeMap<(String, String), (bool, Vec<String>)>,
+}
+
+impl Tables {
+    fn load(store: &Store) -> Result<Tables> {
+        let incidents = store.require(names::INCIDENTS, "analyze")?;
+        let timeline = store.require(names::TIMELINE_EVENTS, "analyze")?;
+        let incidents = tables::incidents_from_frames(&incidents, &timeline)?;
+        let mut suspects: BTreeMap<String, Vec<crate::model::Suspect>> = BTreeMap::new();
+        for s in tables::suspects_from_frame(&store.require(names::SUSPECTS, "analyze")?)? {
+            suspects.entry(s.incident_id.clone()).or_default().push(s);
+        }
+        let provenance = match store.read(names::PROVENANCE)? {
+            Some(frame) => tables::provenance_from_frame(&frame)?
+                .into_iter()
+                .map(|p| ((p.repo, p.sha), (p.ai, p.tools)))
+                .collect(),
+            None => BTreeMap::new(),
+        };
+        Ok(Tables { incidents, suspects, provenance })
+    }
+
+    fn explain(&self, found: &crate::model::Incident) -> Explanation {
+        let mut explanation = Explanation {
+            incident: found.id.clone(),
+            title: found.title.clone(),
+            no_change: 1.0,
+            no_change_evidence: Vec::new(),
+            deploys: Vec::new(),
+            commits: Vec::new(),
+        };
+        for s in self.suspects.get(&found.id).into_iter().flatten().cloned() {
+            match s.kind {
+                SuspectKind::NoChange => {
+                    explanation.no_change = s.probability;
+                    explanation.no_change_evidence = s.evidence;
+                }
+                SuspectKind::Deploy => explanation.deploys.push(DeploySuspect {
+                    id: s.deploy_id.unwrap_or_default(),
+                    service: s.service.unwrap_or_default(),
+                    probability: s.probability,
+                    evidence: s.evidence,
+                }),
+                SuspectKind::Commit => {
+                    let (repo, sha) = (s.repo.unwrap_or_default(), s.sha.unwrap_or_default());
+                    let (ai, tools) =
+                        self.provenance.get(&(repo.clone(), sha.clone())).cloned().unwrap_or_default();
+                    explanation.commits.push(CommitSuspect {
+                        sha,
+                        repo,
+                        deploy: s.deploy_id.unwrap_or_default(),
+                        probability: s.probability,
+                        ai,
+                        tools,
+                        evidence: s.evidence,
+                    });
+                }
+            }
+        }
+        explanation
+    }
 }
 
 /// "no incident `INC-9`; the nearest known ids are …".
