@@ -98,6 +98,53 @@ impl History {
         History { index, oids, parents, generation, cut, touched, renamed, added, merges_listed }
     }
 
+    /// The commits reachable from `head` and not from `since` (full ids), children before
+    /// parents, newest generation first: what a deploy of `head` after one of `since` shipped.
+    /// `None` when the history does not hold one of them.
+    pub fn between(&self, head: &str, since: &str) -> Option<Vec<String>> {
+        let index = |sha: &str| Oid::from_str(sha).ok().and_then(|oid| self.index.get(&oid).copied());
+        let (head, since) = (index(head)?, index(since)?);
+        // 1: reachable from head; 2: reachable from since. Taken by generation, highest first,
+        // every commit's flags are final when it is taken (its children come before it).
+        let mut flags: HashMap<u32, u8, Fnv> = HashMap::default();
+        let mut queue: BinaryHeap<(u32, u32)> = BinaryHeap::new();
+        let mut interesting = 0usize;
+        for (c, flag) in [(head, 1u8), (since, 2u8)] {
+            let entry = flags.entry(c).or_insert(0);
+            if *entry == 0 {
+                queue.push((self.generation[c as usize], c));
+            }
+            *entry |= flag;
+        }
+        if flags[&head] == 1 {
+            interesting += 1;
+        }
+        let mut out = Vec::new();
+        while interesting > 0 {
+            let Some((_, c)) = queue.pop() else { break };
+            let flag = flags[&c];
+            if flag == 1 {
+                interesting -= 1;
+                out.push(self.oids[c as usize].to_string());
+            }
+            for &p in &self.parents[c as usize] {
+                let entry = flags.entry(p).or_insert(0);
+                let before = *entry;
+                if before == 0 {
+                    queue.push((self.generation[p as usize], p));
+                }
+                *entry |= flag;
+                let now = *entry;
+                if now == 1 && before != 1 {
+                    interesting += 1;
+                } else if before == 1 && now != 1 {
+                    interesting -= 1;
+                }
+            }
+        }
+        Some(out)
+    }
+
     /// Whether the history holds `oid`.
     pub fn knows(&self, oid: Oid) -> bool {
         self.index.contains_key(&oid)

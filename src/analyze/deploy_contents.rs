@@ -19,6 +19,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::analyze::blame::History;
 use crate::ingest::git::{WalkProblem, Walker};
 use crate::model::{Deploy, DeployCommit, DeployKind, DeployStatus, Service};
 
@@ -40,6 +41,7 @@ pub fn ship(
     services: &[Service],
     files: &HashMap<(String, String), Vec<String>>,
     walkers: &BTreeMap<String, Walker>,
+    graphs: &HashMap<String, History>,
 ) -> Shipped {
     let by_name: HashMap<&str, &Service> = services.iter().map(|s| (s.name.as_str(), s)).collect();
     let mut owned: HashMap<&str, Vec<&str>> = HashMap::new();
@@ -74,7 +76,11 @@ pub fn ship(
         if deploy.kind == DeployKind::Deploy {
             let commits = match baseline.get(&key) {
                 None => vec![head.clone()],
-                Some(since) => walker.between(&head, Some(since)).unwrap_or_default(),
+                // The indexed history when it holds both, else a walk of the repository.
+                Some(since) => match graphs.get(&repo).and_then(|g| g.between(&head, since)) {
+                    Some(commits) => commits,
+                    None => walker.between(&head, Some(since)).unwrap_or_default(),
+                },
             };
             let path = service.and_then(|s| s.path.as_deref());
             let mut any = false;

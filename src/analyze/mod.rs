@@ -54,7 +54,15 @@ pub fn analyze(config: &Config) -> Result<AnalysisReport> {
         walkers.insert(source.name.clone(), Walker::open(source)?);
     }
 
-    let shipped = deploy_contents::ship(&deploys, &services, &files, &walkers);
+    // Each repository's history, indexed once: what deploys shipped, and SZZ.
+    let graphs: HashMap<String, blame::History> = config
+        .repos
+        .iter()
+        .map(|r| {
+            (r.name.clone(), blame::History::new(commits.iter().filter(|c| c.repo == r.name), merges_listed))
+        })
+        .collect();
+    let shipped = deploy_contents::ship(&deploys, &services, &files, &walkers, &graphs);
     let evidence = attribution::Evidence {
         incidents: &incidents,
         deploys: &deploys,
@@ -63,16 +71,11 @@ pub fn analyze(config: &Config) -> Result<AnalysisReport> {
         commits: &commits,
     };
     let weights = attribution::Weights::from_config(&config.attribution);
-    // Each repository's history is indexed the first time one of its fixes is blamed.
-    let mut histories: HashMap<String, (blame::History, blame::BlameCache)> = HashMap::new();
+    let mut caches: HashMap<String, blame::BlameCache> = HashMap::new();
     let mut blame = |repo: &str, fix: &str| {
         let walker = walkers.get(repo)?;
-        let (history, cache) = histories.entry(repo.to_string()).or_insert_with(|| {
-            (
-                blame::History::new(commits.iter().filter(|c| c.repo == repo), merges_listed),
-                blame::BlameCache::default(),
-            )
-        });
+        let history = graphs.get(repo)?;
+        let cache = caches.entry(repo.to_string()).or_default();
         szz::blame_fix(walker, Some((history, cache)), fix).ok()
     };
     let attributed = attribution::attribute(&evidence, &weights, &mut blame);
