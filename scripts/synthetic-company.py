@@ -66,6 +66,12 @@ def main():
 
     fast = subprocess.Popen(["git", "-C", repo, "fast-import", "--quiet"], stdin=subprocess.PIPE)
     write = fast.stdin.write
+
+    def write_files(edits):
+        for s, f in edits:
+            blob = ("\n".join(content[(s, f)]) + "\n").encode()
+            write(f"M 100644 inline services/{s}/f{f:02d}.txt\ndata {len(blob)}\n".encode() + blob)
+
     t = START
     mark = 0
     for n in range(args.commits):
@@ -112,26 +118,20 @@ def main():
             write(f"commit refs/heads/topic\nmark :{mark}\nauthor {stamp}\ncommitter {stamp}\n".encode())
             write(f"data {len(message)}\n".encode() + message)
             write(f"from :{mark - 1}\n".encode())
-            for s, f in edits:
-                blob = ("\n".join(content[(s, f)]) + "\n").encode()
-                write(f"M 100644 inline services/{s}/f{f:02d}.txt\ndata {len(blob)}\n".encode() + blob)
+            write_files(edits)
             mark += 1
             merge_message = f"Merge branch 'topic-{n}'\n".encode()
             write(f"commit refs/heads/main\nmark :{mark}\nauthor {stamp}\ncommitter {stamp}\n".encode())
             write(f"data {len(merge_message)}\n".encode() + merge_message)
             write(f"from :{mark - 2}\nmerge :{mark - 1}\n".encode())
-            for s, f in edits:
-                blob = ("\n".join(content[(s, f)]) + "\n").encode()
-                write(f"M 100644 inline services/{s}/f{f:02d}.txt\ndata {len(blob)}\n".encode() + blob)
+            write_files(edits)
         else:
             mark += 1
             write(f"commit refs/heads/main\nmark :{mark}\nauthor {stamp}\ncommitter {stamp}\n".encode())
             write(f"data {len(message)}\n".encode() + message)
             if mark > 1:
                 write(f"from :{mark - 1}\n".encode())
-            for s, f in edits:
-                blob = ("\n".join(content[(s, f)]) + "\n").encode()
-                write(f"M 100644 inline services/{s}/f{f:02d}.txt\ndata {len(blob)}\n".encode() + blob)
+            write_files(edits)
     write(b"done\n")
     fast.stdin.close()
     if fast.wait() != 0:

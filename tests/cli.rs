@@ -962,12 +962,7 @@ fn szz_blames_the_commits_that_wrote_what_a_fix_changed_across_a_rename() {
     let link = faultline::analyze::szz::blame_fix(&walker, None, &fix.to_string()[..12]).unwrap();
     ws.config(&[("r", "r")]);
     assert_eq!(ws.run(&["ingest"]).code, 0);
-    let store = faultline::store::Store::new(&ws.path().join(".faultline"));
-    let commits = faultline::tables::commits_from_frames(
-        &store.require("commits", "ingest").unwrap(),
-        Some(&store.require("commit_files", "ingest").unwrap()),
-    )
-    .unwrap();
+    let (_, commits) = crate::support::stored_commits(ws.path());
     let history = faultline::analyze::blame::History::new(&commits, false);
     let mut cache = faultline::analyze::blame::BlameCache::default();
     let indexed =

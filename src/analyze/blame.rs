@@ -277,21 +277,11 @@ impl History {
             .zip(&paths)
             .map(|(p, path)| p.as_ref().and_then(|p| blob_at(p, path)))
             .collect();
-        // The same file as a parent's: everything passes to the first such parent.
-        if let Some(n) = parent_blobs.iter().position(|b| *b == Some(ours)) {
-            return self.land(
-                repo,
-                cache,
-                self.parents[i][n],
-                paths[n].clone(),
-                suspect.lines,
-                pending,
-                queue,
-            );
-        }
-        // At a merge a parent may hold the file under another path (a subtree merge, a rename
-        // on a branch): found as git finds it, by rename detection against that parent.
-        if merge {
+        let same = |blobs: &[Option<Oid>]| blobs.iter().position(|b| *b == Some(ours));
+        // At a merge whose parents all differ, a parent may hold the file under another path
+        // (a subtree merge, a rename on a branch): found as git finds it, by rename detection
+        // against that parent.
+        if merge && same(&parent_blobs).is_none() {
             for (n, parent) in parent_commits.iter().enumerate() {
                 let Some(parent) = parent.as_ref().filter(|_| parent_blobs[n].is_none()) else { continue };
                 let from = cache
@@ -305,17 +295,18 @@ impl History {
                     paths[n] = from;
                 }
             }
-            if let Some(n) = parent_blobs.iter().position(|b| *b == Some(ours)) {
-                return self.land(
-                    repo,
-                    cache,
-                    self.parents[i][n],
-                    paths[n].clone(),
-                    suspect.lines,
-                    pending,
-                    queue,
-                );
-            }
+        }
+        // The same file as a parent's: everything passes to the first such parent.
+        if let Some(n) = same(&parent_blobs) {
+            return self.land(
+                repo,
+                cache,
+                self.parents[i][n],
+                paths[n].clone(),
+                suspect.lines,
+                pending,
+                queue,
+            );
         }
         if cache.texts.lines(repo, ours).is_none() {
             return blame_rest(&suspect.lines, blamed);

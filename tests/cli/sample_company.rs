@@ -964,12 +964,7 @@ fn git_blame(git_dir: &Path, at: &str, path: &str) -> Vec<(u32, String)> {
 fn indexed_blame_agrees_with_git_blame_on_the_sample_history() {
     let ws = crate::sample_workspace();
     assert_eq!(ws.run(&["ingest"]).code, 0);
-    let store = faultline::store::Store::new(&ws.path().join(".faultline"));
-    let commits = faultline::tables::commits_from_frames(
-        &store.require("commits", "ingest").unwrap(),
-        Some(&store.require("commit_files", "ingest").unwrap()),
-    )
-    .unwrap();
+    let (store, commits) = crate::support::stored_commits(ws.path());
     let mut with_merges = commits.clone();
     faultline::tables::attach_merge_files(&mut with_merges, &store.require("merge_files", "ingest").unwrap())
         .unwrap();

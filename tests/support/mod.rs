@@ -165,3 +165,14 @@ impl RepoBuilder {
         self.repo.find_commit(oid).expect("commit").tree_id()
     }
 }
+
+/// The commits (with their files) of the store under `dir`, written by `faultline ingest`.
+pub fn stored_commits(dir: &Path) -> (faultline::store::Store, Vec<faultline::model::Commit>) {
+    let store = faultline::store::Store::new(&dir.join(".faultline"));
+    let commits = faultline::tables::commits_from_frames(
+        &store.require("commits", "ingest").unwrap(),
+        Some(&store.require("commit_files", "ingest").unwrap()),
+    )
+    .unwrap();
+    (store, commits)
+}
