@@ -255,12 +255,12 @@ impl<'a> Index<'a> {
             for name in &names {
                 let bare = name.rsplit(':').next().unwrap_or(name);
                 let bare = if bare.chars().all(|c| c.is_ascii_digit()) { name.as_str() } else { bare };
-                for alternative in [name.as_str(), bare] {
-                    if !alternative.is_empty() && alternative.chars().all(word) {
-                        by_word.entry(alternative.to_lowercase()).or_default().push(n);
-                    } else if alternative == name.as_str() && bare == name.as_str() {
-                        complex.push(name.as_str());
-                    }
+                // Wherever the whole id stands, its bare part stands as a word too: looking for
+                // the bare part is enough (a number only ever as the whole id).
+                if !bare.is_empty() && bare.chars().all(word) {
+                    by_word.entry(bare.to_lowercase()).or_default().push(n);
+                } else {
+                    complex.push(bare);
                 }
             }
             if !complex.is_empty() {
