@@ -80,6 +80,10 @@ pub struct AttributionConfig {
     pub no_change_patterns: Option<Vec<String>>,
     /// Log-odds gained by "no change at fault" when the incident says so (default 3).
     pub said_no_change: Option<f64>,
+    /// Suspects less likely than this are not listed one by one: each incident keeps its
+    /// likeliest deploy and commit and every other suspect at or above it, and says how many
+    /// it left out and their total share (default 0.001; 0 keeps all).
+    pub min_probability: Option<f64>,
 }
 
 /// `[blast_radius]`: the weights of incident severities and service tiers (see
@@ -357,6 +361,14 @@ impl Config {
                     format!("attribution.{key}: invalid pattern: {first}"),
                 ));
             }
+        }
+        if raw.attribution.min_probability.is_some_and(|p| !(0.0..1.0).contains(&p)) {
+            return Err(at_key(
+                path,
+                text,
+                "min_probability",
+                "attribution.min_probability: expected a probability from 0 up to (not including) 1".into(),
+            ));
         }
         let blast = &raw.blast_radius;
         for (key, weights) in

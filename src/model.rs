@@ -466,8 +466,9 @@ pub struct Suspect {
     pub repo: Option<String>,
     /// The commit.
     pub sha: Option<String>,
-    /// P(this caused the incident); deploys and "no change" sum to 1, and a deploy's commits
-    /// sum to the deploy's probability.
+    /// P(this caused the incident); all deploys and "no change" sum to 1, and all of a
+    /// deploy's commits to the deploy's probability (the suspects under
+    /// `attribution.min_probability` are counted in the "no change" row's evidence, not listed).
     pub probability: f64,
     /// The log-odds score behind the probability.
     pub score: f64,

@@ -6,7 +6,7 @@
 //! the lines to a person), and `unknown` otherwise: the absence of a marker is not proof that a
 //! person wrote the change, and the reports say so rather than counting it as human.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -140,6 +140,103 @@ pub struct Summary {
     pub by_tool: Vec<ToolRow>,
 }
 
+/// The provenance summary of every stored commit, read from the columns it needs (no commit
+/// messages, no evidence): what `analyze` prints on a store of any size.
+pub fn summary_from_store(store: &Store) -> Result<Summary> {
+    let missing = || {
+        Error::Usage(format!(
+            "the store {} holds no commits yet; run `faultline ingest` first",
+            store.root().display()
+        ))
+    };
+    let commits = store.read_columns(names::COMMITS, &["repo", "sha", "added_lines"])?.ok_or_else(missing)?;
+    let commits = tables::commit_lines_from_frame(&commits)?;
+    let briefs =
+        store.read_columns(names::PROVENANCE, tables::PROVENANCE_BRIEF_COLUMNS)?.ok_or_else(missing)?;
+    let briefs = tables::provenance_briefs_from_frame(&briefs)?;
+    let by_commit: HashMap<(&str, &str), &tables::ProvenanceBrief> =
+        briefs.iter().map(|b| ((b.repo.as_str(), b.sha.as_str()), b)).collect();
+    Ok(summarize(commits.iter().map(
+        |(repo, sha, added)| match by_commit.get(&(repo.as_str(), sha.as_str())) {
+            Some(b) => Verdict {
+                origin: if b.ai {
+                    Origin::Ai
+                } else if b.has_evidence {
+                    Origin::Human
+                } else {
+                    Origin::Unknown
+                },
+                tools: &b.tools,
+                models: &b.models,
+                added_lines: *added,
+                ai_added_lines: b.ai_added_lines,
+            },
+            None => Verdict {
+                origin: Origin::Unknown,
+                tools: &[],
+                models: &[],
+                added_lines: *added,
+                ai_added_lines: None,
+            },
+        },
+    )))
+}
+
+/// One commit's provenance, as far as the summary counts it.
+struct Verdict<'a> {
+    origin: Origin,
+    tools: &'a [String],
+    models: &'a [String],
+    added_lines: i64,
+    ai_added_lines: Option<i64>,
+}
+
+fn summarize<'a>(verdicts: impl Iterator<Item = Verdict<'a>>) -> Summary {
+    let mut by_tool: BTreeMap<(String, Option<String>), ToolRow> = BTreeMap::new();
+    let (mut ai, mut human, mut unknown) = (0, 0, 0);
+    let unnamed = ["unnamed".to_string()];
+    for v in verdicts {
+        match v.origin {
+            Origin::Ai => ai += 1,
+            Origin::Human => human += 1,
+            Origin::Unknown => unknown += 1,
+        }
+        if v.origin != Origin::Ai {
+            continue;
+        }
+        let tools = if v.tools.is_empty() { &unnamed[..] } else { v.tools };
+        let models: Vec<Option<&String>> =
+            if v.models.is_empty() { vec![None] } else { v.models.iter().map(Some).collect() };
+        for tool in tools {
+            for model in &models {
+                let row = by_tool.entry((tool.clone(), model.cloned())).or_insert_with(|| ToolRow {
+                    tool: tool.clone(),
+                    model: model.cloned(),
+                    commits: 0,
+                    added_lines: 0,
+                    ai_added_lines: 0,
+                });
+                row.commits += 1;
+                row.added_lines += v.added_lines;
+                row.ai_added_lines += v.ai_added_lines.unwrap_or(0);
+            }
+        }
+    }
+    let mut rows: Vec<ToolRow> = by_tool.into_values().collect();
+    rows.sort_by(|a, b| b.commits.cmp(&a.commits).then(a.tool.cmp(&b.tool)).then(a.model.cmp(&b.model)));
+    let total = ai + human + unknown;
+    let share = |n: i64| if total == 0 { 0.0 } else { n as f64 / total as f64 };
+    Summary {
+        commits: total,
+        ai_commits: ai,
+        human_commits: human,
+        unknown_commits: unknown,
+        ai_share: share(ai),
+        unknown_share: share(unknown),
+        by_tool: rows,
+    }
+}
+
 /// Commits and their provenance, loaded from the store.
 pub struct Ledger {
     commits: Vec<Commit>,
@@ -192,49 +289,15 @@ impl Ledger {
 
     /// Counts by tool and model, and the shares of AI and unknown-origin commits.
     pub fn summary(&self) -> Summary {
-        let mut by_tool: BTreeMap<(String, Option<String>), ToolRow> = BTreeMap::new();
-        let (mut ai, mut human, mut unknown) = (0, 0, 0);
-        for commit in &self.commits {
-            let p = self.provenance_of(commit);
-            match Origin::of(&p) {
-                Origin::Ai => ai += 1,
-                Origin::Human => human += 1,
-                Origin::Unknown => unknown += 1,
-            }
-            if !p.ai {
-                continue;
-            }
-            let tools = if p.tools.is_empty() { vec!["unnamed".to_string()] } else { p.tools.clone() };
-            let models: Vec<Option<String>> =
-                if p.models.is_empty() { vec![None] } else { p.models.iter().cloned().map(Some).collect() };
-            for tool in &tools {
-                for model in &models {
-                    let row = by_tool.entry((tool.clone(), model.clone())).or_insert_with(|| ToolRow {
-                        tool: tool.clone(),
-                        model: model.clone(),
-                        commits: 0,
-                        added_lines: 0,
-                        ai_added_lines: 0,
-                    });
-                    row.commits += 1;
-                    row.added_lines += commit.added_lines();
-                    row.ai_added_lines += p.ai_added_lines.unwrap_or(0);
-                }
-            }
-        }
-        let mut rows: Vec<ToolRow> = by_tool.into_values().collect();
-        rows.sort_by(|a, b| b.commits.cmp(&a.commits).then(a.tool.cmp(&b.tool)).then(a.model.cmp(&b.model)));
-        let total = self.commits.len() as i64;
-        let share = |n: i64| if total == 0 { 0.0 } else { n as f64 / total as f64 };
-        Summary {
-            commits: total,
-            ai_commits: ai,
-            human_commits: human,
-            unknown_commits: unknown,
-            ai_share: share(ai),
-            unknown_share: share(unknown),
-            by_tool: rows,
-        }
+        let verdicts: Vec<(Provenance, i64)> =
+            self.commits.iter().map(|c| (self.provenance_of(c), c.added_lines())).collect();
+        summarize(verdicts.iter().map(|(p, added)| Verdict {
+            origin: Origin::of(p),
+            tools: &p.tools,
+            models: &p.models,
+            added_lines: *added,
+            ai_added_lines: p.ai_added_lines,
+        }))
     }
 
     /// One row per commit, oldest first.

@@ -80,6 +80,16 @@ impl Store {
         })
     }
 
+    /// [`Store::require`], reading only `columns`.
+    pub fn require_columns(&self, table: &str, columns: &[&str], command: &str) -> Result<DataFrame> {
+        self.read_columns(table, columns)?.ok_or_else(|| {
+            Error::Usage(format!(
+                "the store {} has no `{table}` table; run `faultline {command}` first",
+                self.root.display()
+            ))
+        })
+    }
+
     /// Write a new snapshot holding `tables` and every other table of the current snapshot,
     /// then make it current.
     pub fn write(&self, tables: &mut [(&str, DataFrame)]) -> Result<()> {

@@ -3,10 +3,11 @@
 //! One function per table builds its frame with a fixed column order and sort order, so the
 //! same inputs give byte-identical Parquet files. `docs/schema.md` describes every column.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use chrono::{DateTime, FixedOffset, TimeZone as _};
+use chrono::{DateTime, FixedOffset, TimeZone as _, Utc};
 use polars::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 use crate::model::{
@@ -275,37 +276,37 @@ pub fn commits_from_frames(commits: &DataFrame, files: Option<&DataFrame>) -> Re
     let t = names::COMMITS;
     let s = |n: &str| strings(commits, t, n);
     let i = |n: &str| ints(commits, t, n);
-    let (repo, sha, subject, body) = (s("repo")?, s("sha")?, s("subject")?, s("body")?);
-    let (an, ae, ats, aoff) =
+    let (mut repo, mut sha, mut subject, mut body) = (s("repo")?, s("sha")?, s("subject")?, s("body")?);
+    let (mut an, mut ae, ats, aoff) =
         (s("author_name")?, s("author_email")?, i("author_epoch")?, i("author_offset_minutes")?);
-    let (cn, ce, cts, coff) =
+    let (mut cn, mut ce, cts, coff) =
         (s("committer_name")?, s("committer_email")?, i("committer_epoch")?, i("committer_offset_minutes")?);
-    let parents = lists(commits, t, "parents")?;
-    let keys = lists(commits, t, "trailer_keys")?;
-    let values = lists(commits, t, "trailer_values")?;
+    let mut parents = lists(commits, t, "parents")?;
+    let mut keys = lists(commits, t, "trailer_keys")?;
+    let mut values = lists(commits, t, "trailer_values")?;
     let shallow = bools(commits, t, "shallow_boundary")?;
 
     let mut by_commit = match files {
         Some(files) => files_by_commit(files)?,
-        None => BTreeMap::new(),
+        None => FxHashMap::default(),
     };
 
     let mut out = Vec::with_capacity(commits.height());
     for k in 0..commits.height() {
-        let key = (repo[k].clone().unwrap_or_default(), sha[k].clone().unwrap_or_default());
+        let key = (repo[k].take().unwrap_or_default(), sha[k].take().unwrap_or_default());
         let files = by_commit.remove(&key).unwrap_or_default();
         out.push(Commit {
             repo: key.0,
             sha: key.1,
-            parents: parents[k].clone(),
-            author: signature(an[k].clone(), ae[k].clone(), ats[k], aoff[k]),
-            committer: signature(cn[k].clone(), ce[k].clone(), cts[k], coff[k]),
-            subject: subject[k].clone().unwrap_or_default(),
-            body: body[k].clone().unwrap_or_default(),
+            parents: std::mem::take(&mut parents[k]),
+            author: signature(an[k].take(), ae[k].take(), ats[k], aoff[k]),
+            committer: signature(cn[k].take(), ce[k].take(), cts[k], coff[k]),
+            subject: subject[k].take().unwrap_or_default(),
+            body: body[k].take().unwrap_or_default(),
             trailers: keys[k]
-                .iter()
-                .zip(&values[k])
-                .map(|(key, value)| Trailer { key: key.clone(), value: value.clone() })
+                .drain(..)
+                .zip(values[k].drain(..))
+                .map(|(key, value)| Trailer { key, value })
                 .collect(),
             files,
             merge_paths: Vec::new(),
@@ -316,10 +317,10 @@ pub fn commits_from_frames(commits: &DataFrame, files: Option<&DataFrame>) -> Re
 }
 
 /// The `commit_files` rows by (repo, sha).
-fn files_by_commit(files: &DataFrame) -> Result<BTreeMap<(String, String), Vec<FileChange>>> {
-    let mut by_commit: BTreeMap<(String, String), Vec<FileChange>> = BTreeMap::new();
+fn files_by_commit(files: &DataFrame) -> Result<FxHashMap<(String, String), Vec<FileChange>>> {
+    let mut by_commit: FxHashMap<(String, String), Vec<FileChange>> = FxHashMap::default();
     let t = names::COMMIT_FILES;
-    let (frepo, fsha, path, old, status) = (
+    let (mut frepo, mut fsha, mut path, mut old, status) = (
         strings(files, t, "repo")?,
         strings(files, t, "sha")?,
         strings(files, t, "path")?,
@@ -338,11 +339,11 @@ fn files_by_commit(files: &DataFrame) -> Result<BTreeMap<(String, String), Vec<F
             _ => ChangeKind::Modified,
         };
         by_commit
-            .entry((frepo[k].clone().unwrap_or_default(), fsha[k].clone().unwrap_or_default()))
+            .entry((frepo[k].take().unwrap_or_default(), fsha[k].take().unwrap_or_default()))
             .or_default()
             .push(FileChange {
-                path: path[k].clone().unwrap_or_default(),
-                old_path: old[k].clone(),
+                path: path[k].take().unwrap_or_default(),
+                old_path: old[k].take(),
                 kind,
                 added: added[k],
                 deleted: deleted[k],
@@ -357,19 +358,19 @@ fn files_by_commit(files: &DataFrame) -> Result<BTreeMap<(String, String), Vec<F
 /// names, times and messages are left empty.
 pub fn commit_graph_from_frames(commits: &DataFrame, files: &DataFrame) -> Result<Vec<Commit>> {
     let t = names::COMMITS;
-    let (repo, sha) = (strings(commits, t, "repo")?, strings(commits, t, "sha")?);
-    let parents = lists(commits, t, "parents")?;
+    let (mut repo, mut sha) = (strings(commits, t, "repo")?, strings(commits, t, "sha")?);
+    let mut parents = lists(commits, t, "parents")?;
     let shallow = bools(commits, t, "shallow_boundary")?;
     let mut by_commit = files_by_commit(files)?;
     let epoch = signature(None, None, None, None);
     Ok((0..commits.height())
         .map(|k| {
-            let key = (repo[k].clone().unwrap_or_default(), sha[k].clone().unwrap_or_default());
+            let key = (repo[k].take().unwrap_or_default(), sha[k].take().unwrap_or_default());
             let files = by_commit.remove(&key).unwrap_or_default();
             Commit {
                 repo: key.0,
                 sha: key.1,
-                parents: parents[k].clone(),
+                parents: std::mem::take(&mut parents[k]),
                 author: epoch.clone(),
                 committer: epoch.clone(),
                 subject: String::new(),
@@ -408,14 +409,14 @@ pub fn merge_files_frame(commits: &[Commit]) -> Result<DataFrame> {
 /// Give each merge of `commits` its paths from the `merge_files` table.
 pub fn attach_merge_files(commits: &mut [Commit], frame: &DataFrame) -> Result<()> {
     let t = names::MERGE_FILES;
-    let (repo, sha, path) =
+    let (mut repo, mut sha, mut path) =
         (strings(frame, t, "repo")?, strings(frame, t, "sha")?, strings(frame, t, "path")?);
-    let mut by_commit: HashMap<(String, String), Vec<String>> = HashMap::new();
+    let mut by_commit: FxHashMap<(String, String), Vec<String>> = FxHashMap::default();
     for k in 0..frame.height() {
         by_commit
-            .entry((repo[k].clone().unwrap_or_default(), sha[k].clone().unwrap_or_default()))
+            .entry((repo[k].take().unwrap_or_default(), sha[k].take().unwrap_or_default()))
             .or_default()
-            .push(path[k].clone().unwrap_or_default());
+            .push(path[k].take().unwrap_or_default());
     }
     for commit in commits.iter_mut() {
         if let Some(paths) = by_commit.remove(&(commit.repo.clone(), commit.sha.clone())) {
@@ -423,6 +424,83 @@ pub fn attach_merge_files(commits: &mut [Commit], frame: &DataFrame) -> Result<(
         }
     }
     Ok(())
+}
+
+/// What the provenance summary needs of one commit (see [`PROVENANCE_BRIEF_COLUMNS`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProvenanceBrief {
+    /// Repository.
+    pub repo: String,
+    /// Commit id.
+    pub sha: String,
+    /// Whether AI evidence was found.
+    pub ai: bool,
+    /// AI tools, lower case.
+    pub tools: Vec<String>,
+    /// Models as stated.
+    pub models: Vec<String>,
+    /// Added lines written by AI, when known.
+    pub ai_added_lines: Option<i64>,
+    /// Whether any rule matched (AI or a human attestation).
+    pub has_evidence: bool,
+}
+
+/// The columns of `provenance` that [`provenance_briefs_from_frame`] reads.
+pub const PROVENANCE_BRIEF_COLUMNS: &[&str] =
+    &["repo", "sha", "ai", "tools", "models", "ai_added_lines", "evidence_rules"];
+
+/// The `provenance` table's verdicts without their evidence, from [`PROVENANCE_BRIEF_COLUMNS`].
+pub fn provenance_briefs_from_frame(frame: &DataFrame) -> Result<Vec<ProvenanceBrief>> {
+    let t = names::PROVENANCE;
+    let (mut repo, mut sha) = (strings(frame, t, "repo")?, strings(frame, t, "sha")?);
+    let ai = bools(frame, t, "ai")?;
+    let (mut tools, mut models) = (lists(frame, t, "tools")?, lists(frame, t, "models")?);
+    let rules = lists(frame, t, "evidence_rules")?;
+    let ai_lines = ints(frame, t, "ai_added_lines")?;
+    Ok((0..frame.height())
+        .map(|k| ProvenanceBrief {
+            repo: repo[k].take().unwrap_or_default(),
+            sha: sha[k].take().unwrap_or_default(),
+            ai: ai[k].unwrap_or(false),
+            tools: std::mem::take(&mut tools[k]),
+            models: std::mem::take(&mut models[k]),
+            ai_added_lines: ai_lines[k],
+            has_evidence: !rules[k].is_empty(),
+        })
+        .collect())
+}
+
+/// (repo, sha, added lines) of every commit, in table order, from the `commits` columns
+/// `repo`, `sha` and `added_lines`.
+pub fn commit_lines_from_frame(frame: &DataFrame) -> Result<Vec<(String, String, i64)>> {
+    let t = names::COMMITS;
+    let (mut repo, mut sha) = (strings(frame, t, "repo")?, strings(frame, t, "sha")?);
+    let added = ints(frame, t, "added_lines")?;
+    Ok((0..frame.height())
+        .map(|k| {
+            (repo[k].take().unwrap_or_default(), sha[k].take().unwrap_or_default(), added[k].unwrap_or(0))
+        })
+        .collect())
+}
+
+/// (repo, sha, subject, commit time) of every commit, in table order, from the `commits`
+/// columns `repo`, `sha`, `subject` and `committer_epoch`.
+pub fn commit_subjects_from_frame(frame: &DataFrame) -> Result<Vec<(String, String, String, DateTime<Utc>)>> {
+    let t = names::COMMITS;
+    let (mut repo, mut sha, mut subject) =
+        (strings(frame, t, "repo")?, strings(frame, t, "sha")?, strings(frame, t, "subject")?);
+    let at = ints(frame, t, "committer_epoch")?;
+    Ok((0..frame.height())
+        .map(|k| {
+            let at = DateTime::from_timestamp(at[k].unwrap_or(0), 0).unwrap_or_default();
+            (
+                repo[k].take().unwrap_or_default(),
+                sha[k].take().unwrap_or_default(),
+                subject[k].take().unwrap_or_default(),
+                at,
+            )
+        })
+        .collect())
 }
 
 /// Read the `provenance` table back into records (evidence rebuilt from its three lists).

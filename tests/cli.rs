@@ -521,6 +521,8 @@ fn analyze_on_the_sample_company_summarises_provenance() {
     .map(|(t, m, c, a, x)| (t.to_string(), m.to_string(), *c, *a, *x))
     .collect();
     assert_eq!(rows, expected);
+    // `analyze` reads only the columns it needs; `provenance` rebuilds every commit: they agree.
+    assert_eq!(json(&ws.run(&["provenance", "--format", "json"])), summary);
 
     // Look-alike people are never flagged; the commit with only a git-ai note is.
     let list = json(&ws.run(&["provenance", "--list", "--format", "json"]));
@@ -1100,6 +1102,7 @@ fn attribution_ranks_the_reverted_commit_and_its_deploy_first_with_the_documente
     let p_c3 = p_d3 * s3.exp() / (s3.exp() + s4.exp());
     assert!((commits[0]["probability"].as_f64().unwrap() - p_c3).abs() < 1e-9);
     assert_eq!(commits[1]["sha"], c4.to_string());
+    let p_c3_default = p_c3;
 
     let out = ws.run(&["explain", "INC-2"]);
     assert_eq!(out.code, 2);
@@ -1183,6 +1186,47 @@ fn attribution_ranks_the_reverted_commit_and_its_deploy_first_with_the_documente
     let text = ws.run(&["explain", "INC-1"]);
     assert!(text.stdout.contains("the incident says “is slow”: the title “a is slow”"), "{}", text.stdout);
 
+    // Suspects under `min_probability` are counted in the "no change" evidence, not listed;
+    // each kind's first is always listed.
+    let all_commits: Vec<(String, f64)> = commits
+        .iter()
+        .map(|c| (c["sha"].as_str().unwrap().to_string(), c["probability"].as_f64().unwrap()))
+        .collect();
+    ws.write("faultline.toml", &format!("{base}[attribution]\nmin_probability = 0.05\n"));
+    assert_eq!(ws.run(&["analyze"]).code, 0);
+    let pruned = json(&ws.run(&["explain", "INC-1", "--format", "json"]));
+    let denominator = 1.0 + scores.iter().map(|(_, s)| f64::exp(*s)).sum::<f64>();
+    let deploy_p: Vec<(&str, f64)> = scores.iter().map(|(id, s)| (*id, s.exp() / denominator)).collect();
+    let kept = |rows: &[(String, f64)]| -> (Vec<String>, usize, f64) {
+        let (keep, left): (Vec<_>, Vec<_>) =
+            rows.iter().enumerate().partition(|(n, (_, p))| *n == 0 || *p >= 0.05);
+        (
+            keep.iter().map(|(_, (id, _))| id.clone()).collect(),
+            left.len(),
+            left.iter().map(|(_, (_, p))| p).sum(),
+        )
+    };
+    let deploy_rows: Vec<(String, f64)> = deploy_p.iter().map(|(id, p)| (id.to_string(), *p)).collect();
+    let (deploys_kept, deploys_left, deploys_share) = kept(&deploy_rows);
+    let (commits_kept, commits_left, commits_share) = kept(&all_commits);
+    assert!(deploys_left > 0 && commits_left > 0, "the floor leaves something out");
+    let listed = |key: &str, field: &str| -> Vec<String> {
+        pruned[key].as_array().unwrap().iter().map(|d| d[field].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(listed("deploys", "id"), deploys_kept);
+    assert_eq!(listed("commits", "sha"), commits_kept);
+    assert_eq!(
+        pruned["no_change_evidence"].as_array().unwrap().last().unwrap(),
+        &serde_json::json!(format!(
+            "not listed, each under 5.0 %: {deploys_left} deploy(s) ({:.1} % in all) and {commits_left} commit(s) ({:.1} % in all)",
+            deploys_share * 100.0,
+            commits_share * 100.0
+        ))
+    );
+    // Realized blast radius counts the listed suspects: c3 is still first, unchanged.
+    let ranked = json(&ws.run(&["rank", "--top", "1", "--format", "json"]));
+    assert!((ranked[0]["blast_radius"].as_f64().unwrap() - p_c3_default * 8.0 * 120.0).abs() < 1e-6);
+
     // Bad overrides are errors that name the key and its line.
     ws.write("faultline.toml", &format!("{base}[blast_radius]\ntier_weights = [1, 2]\n"));
     let out = ws.run(&["analyze"]);
@@ -1190,6 +1234,16 @@ fn attribution_ranks_the_reverted_commit_and_its_deploy_first_with_the_documente
     assert!(
         out.stderr
             .ends_with(":11:1: blast_radius.tier_weights: expected five non-negative numbers, for 1 to 5\n"),
+        "{}",
+        out.stderr
+    );
+    ws.write("faultline.toml", &format!("{base}[attribution]\nmin_probability = 1.5\n"));
+    let out = ws.run(&["analyze"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.ends_with(
+            ":11:1: attribution.min_probability: expected a probability from 0 up to (not including) 1\n"
+        ),
         "{}",
         out.stderr
     );

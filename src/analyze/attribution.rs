@@ -67,7 +67,13 @@ pub struct Weights {
     pub no_change_patterns: Vec<String>,
     /// Gained by "no change at fault" when the incident says so.
     pub said_no_change: f64,
+    /// Suspects under this probability are counted, not listed (each incident's first deploy
+    /// and commit always are).
+    pub min_probability: f64,
 }
+
+/// Suspects less likely than this are not listed by default.
+pub const DEFAULT_MIN_PROBABILITY: f64 = 0.001;
 
 /// The incident references recognised by default: `INC-2026-009`, `INC-1234`.
 pub const DEFAULT_INCIDENT_KEY_PATTERN: &str = r"(?i)\bINC-\d+(?:-\d+)*\b";
@@ -112,6 +118,7 @@ impl Weights {
                 .clone()
                 .unwrap_or_else(|| DEFAULT_NO_CHANGE_PATTERNS.map(String::from).to_vec()),
             said_no_change: config.said_no_change.unwrap_or(3.0),
+            min_probability: config.min_probability.unwrap_or(DEFAULT_MIN_PROBABILITY),
         }
     }
 }
@@ -326,6 +333,17 @@ struct Candidate<'a> {
     commits: Vec<(&'a DeployCommit, f64, Vec<String>)>,
 }
 
+/// A commit a candidate deploy shipped, with its probability summed over the deploys.
+struct Shipped<'a> {
+    row: &'a DeployCommit,
+    /// The deploy that gives it the most probability.
+    deploy: &'a Deploy,
+    best: f64,
+    probability: f64,
+    score: f64,
+    words: Vec<&'a String>,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn attribute_one(
     incident: &Incident,
@@ -484,76 +502,83 @@ fn attribute_one(
     let none_score = if said.is_some() { weights.said_no_change } else { 0.0 };
     let denominator = none_score.exp() + candidates.iter().map(|c| c.score.exp()).sum::<f64>();
     let none_probability = none_score.exp() / denominator;
-    let mut deploy_rows: Vec<Suspect> = Vec::new();
-    let mut commit_rows: Vec<Suspect> = Vec::new();
-    for candidate in &candidates {
-        let probability = candidate.score.exp() / denominator;
-        deploy_rows.push(Suspect {
-            incident_id: incident.id.clone(),
-            kind: SuspectKind::Deploy,
-            rank: 0,
-            deploy_id: Some(candidate.deploy.id.clone()),
-            service: Some(candidate.deploy.service.clone()),
-            repo: candidate.deploy.repo.clone(),
-            sha: candidate.deploy.sha.clone(),
-            probability,
-            score: candidate.score,
-            evidence: candidate.evidence.clone(),
-        });
-        let total: f64 = candidate.commits.iter().map(|(_, s, _)| s.exp()).sum();
-        for (row, score, words) in &candidate.commits {
-            commit_rows.push(Suspect {
-                incident_id: incident.id.clone(),
-                kind: SuspectKind::Commit,
-                rank: 0,
-                deploy_id: Some(candidate.deploy.id.clone()),
-                service: Some(candidate.deploy.service.clone()),
-                repo: Some(row.repo.clone()),
-                sha: Some(row.sha.clone()),
-                probability: probability * score.exp() / total,
-                score: *score,
-                evidence: words.clone(),
-            });
-        }
-    }
+    // Probabilities first, rows after: only the suspects that are kept are written out.
+    let mut deploys: Vec<(f64, &Candidate<'_>)> =
+        candidates.iter().map(|c| (c.score.exp() / denominator, c)).collect();
     // A commit two candidate deploys shipped (a retried deploy, a failed one then a good one)
     // is one suspect: its probabilities add up, and it names the likelier deploy.
-    let mut merged: BTreeMap<(String, String), Suspect> = BTreeMap::new();
-    for row in commit_rows {
-        let key = (row.repo.clone().unwrap_or_default(), row.sha.clone().unwrap_or_default());
-        match merged.get_mut(&key) {
-            None => {
-                merged.insert(key, row);
-            }
-            Some(kept) => {
-                if row.probability > kept.probability {
-                    kept.deploy_id = row.deploy_id.clone();
-                    kept.service = row.service.clone();
-                    kept.score = row.score;
+    let mut commits: Vec<Shipped<'_>> = Vec::new();
+    let mut seen: HashMap<(&str, &str), usize> = HashMap::new();
+    for &(probability, candidate) in &deploys {
+        let total: f64 = candidate.commits.iter().map(|(_, s, _)| s.exp()).sum();
+        for (row, score, words) in &candidate.commits {
+            let share = probability * score.exp() / total;
+            match seen.get(&(row.repo.as_str(), row.sha.as_str())) {
+                None => {
+                    seen.insert((row.repo.as_str(), row.sha.as_str()), commits.len());
+                    commits.push(Shipped {
+                        row,
+                        deploy: candidate.deploy,
+                        best: share,
+                        probability: share,
+                        score: *score,
+                        words: words.iter().collect(),
+                    });
                 }
-                kept.probability += row.probability;
-                for word in row.evidence {
-                    if !kept.evidence.contains(&word) {
-                        kept.evidence.push(word);
+                Some(&n) => {
+                    let kept = &mut commits[n];
+                    if share > kept.best {
+                        kept.deploy = candidate.deploy;
+                        kept.best = share;
+                        kept.score = *score;
+                    }
+                    kept.probability += share;
+                    for word in words {
+                        if !kept.words.contains(&word) {
+                            kept.words.push(word);
+                        }
                     }
                 }
             }
         }
     }
-    let mut commit_rows: Vec<Suspect> = merged.into_values().collect();
-    let by_probability = |a: &Suspect, b: &Suspect| {
+    deploys.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.deploy.id.cmp(&b.1.deploy.id)));
+    commits.sort_by(|a, b| {
         b.probability
             .total_cmp(&a.probability)
-            .then_with(|| (&a.deploy_id, &a.sha).cmp(&(&b.deploy_id, &b.sha)))
-    };
-    deploy_rows.sort_by(by_probability);
-    commit_rows.sort_by(by_probability);
-    for (rank, row) in deploy_rows.iter_mut().enumerate() {
-        row.rank = rank as i32 + 1;
-    }
-    for (rank, row) in commit_rows.iter_mut().enumerate() {
-        row.rank = rank as i32 + 1;
-    }
+            .then_with(|| (&a.deploy.id, &a.row.sha).cmp(&(&b.deploy.id, &b.row.sha)))
+    });
+    let (deploys_left, deploys_share) = keep_likely(&mut deploys, weights.min_probability, |d| d.0);
+    let (commits_left, commits_share) = keep_likely(&mut commits, weights.min_probability, |c| c.probability);
+    let deploy_rows = deploys.iter().enumerate().map(|(rank, &(probability, candidate))| Suspect {
+        incident_id: incident.id.clone(),
+        kind: SuspectKind::Deploy,
+        rank: rank as i32 + 1,
+        deploy_id: Some(candidate.deploy.id.clone()),
+        service: Some(candidate.deploy.service.clone()),
+        repo: candidate.deploy.repo.clone(),
+        sha: candidate.deploy.sha.clone(),
+        probability,
+        score: candidate.score,
+        evidence: candidate.evidence.clone(),
+    });
+    let deploy_rows: Vec<Suspect> = deploy_rows.collect();
+    let commit_rows: Vec<Suspect> = commits
+        .iter()
+        .enumerate()
+        .map(|(rank, c)| Suspect {
+            incident_id: incident.id.clone(),
+            kind: SuspectKind::Commit,
+            rank: rank as i32 + 1,
+            deploy_id: Some(c.deploy.id.clone()),
+            service: Some(c.deploy.service.clone()),
+            repo: Some(c.row.repo.clone()),
+            sha: Some(c.row.sha.clone()),
+            probability: c.probability,
+            score: c.score,
+            evidence: c.words.iter().map(|w| w.to_string()).collect(),
+        })
+        .collect();
     let mut none_words = vec![format!(
         "{} candidate deploy(s) in the {} h before the start",
         candidates.len(),
@@ -564,6 +589,14 @@ fn attribute_one(
     }
     if let Some((hit, text)) = &said {
         none_words.push(format!("the incident says “{hit}”: {text}"));
+    }
+    if deploys_left + commits_left > 0 {
+        none_words.push(format!(
+            "not listed, each under {}: {deploys_left} deploy(s) ({} in all) and {commits_left} commit(s) ({} in all)",
+            percent(weights.min_probability),
+            percent(deploys_share),
+            percent(commits_share)
+        ));
     }
     out.suspects.extend(deploy_rows);
     out.suspects.push(Suspect {
@@ -579,6 +612,24 @@ fn attribute_one(
         evidence: none_words,
     });
     out.suspects.extend(commit_rows);
+}
+
+/// Drop the rows (sorted by probability, descending) under `floor`, keeping the first; the
+/// count and the total probability of those dropped.
+fn keep_likely<T>(rows: &mut Vec<T>, floor: f64, probability: impl Fn(&T) -> f64) -> (usize, f64) {
+    let keep = rows.iter().skip(1).position(|r| probability(r) < floor).map_or(rows.len(), |n| n + 1);
+    let left = rows.split_off(keep);
+    (left.len(), left.iter().map(probability).sum())
+}
+
+/// A probability in words: `0.1 %`, `12.3 %`, `under 0.1 %`.
+fn percent(p: f64) -> String {
+    let value = p * 100.0;
+    if value > 0.0 && value < 0.1 {
+        "under 0.1 %".to_string()
+    } else {
+        format!("{value:.1} %")
+    }
 }
 
 /// A rollback that names no deploy is credited only to the latest candidate of its service and
@@ -743,6 +794,25 @@ mod tests {
         assert_eq!(says("Timeouts calling Stripe began after payments deploy dep-7. Suspect faeb4ed."), None);
         assert_eq!(says("Rolled back deploy dep-7; the outage is over."), None);
         assert_eq!(says("A change to the provider client went out."), None);
+    }
+
+    #[test]
+    fn suspects_under_the_floor_are_counted_not_listed_but_the_first_always_is() {
+        let mut rows = vec![0.5, 0.2, 0.001, 0.0009, 0.0001];
+        assert_eq!(keep_likely(&mut rows, 0.001, |p| *p), (2, 0.0009 + 0.0001));
+        assert_eq!(rows, [0.5, 0.2, 0.001]);
+        let mut rows = vec![0.0004, 0.0003];
+        assert_eq!(keep_likely(&mut rows, 0.001, |p| *p), (1, 0.0003));
+        assert_eq!(rows, [0.0004]);
+        let mut rows = vec![0.0004, 0.0003];
+        assert_eq!(keep_likely(&mut rows, 0.0, |p| *p), (0, 0.0));
+        assert_eq!(rows.len(), 2);
+        let mut none: Vec<f64> = Vec::new();
+        assert_eq!(keep_likely(&mut none, 0.001, |p| *p), (0, 0.0));
+        assert_eq!(percent(0.001), "0.1 %");
+        assert_eq!(percent(0.0004), "under 0.1 %");
+        assert_eq!(percent(0.0), "0.0 %");
+        assert_eq!(percent(0.1234), "12.3 %");
     }
 
     #[test]

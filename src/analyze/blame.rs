@@ -14,6 +14,7 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use git2::{Oid, Repository};
 use imara_diff::{Algorithm, Diff, IndentHeuristic, IndentLevel, SliderHeuristic, Token};
+use rustc_hash::FxBuildHasher;
 
 use crate::model::{ChangeKind, Commit};
 
@@ -27,7 +28,7 @@ pub struct History {
     /// Whether the commit has a parent the store does not know (a shallow boundary).
     cut: Vec<bool>,
     /// Path → the commits that changed it (as a path after the change); merges too when listed.
-    touched: HashMap<String, HashSet<u32, Fnv>>,
+    touched: HashMap<String, HashSet<u32, FxBuildHasher>>,
     /// (commit, path after) → path before, for renames and copies.
     renamed: HashMap<(u32, String), String>,
     /// (commit, path) for files a commit added: nothing before them.
@@ -44,7 +45,7 @@ pub struct BlameCache {
     /// Blobs read, as interned lines.
     texts: Texts,
     /// The entry (blob and mode) of a path at a commit, as looked up at merges.
-    entries: HashMap<(Oid, String), Option<(Oid, i32)>, Fnv>,
+    entries: HashMap<(Oid, String), Option<(Oid, i32)>, FxBuildHasher>,
     /// Renames found at merges, per (parent, merge): path in the merge → path in the parent.
     merge_renames: HashMap<(Oid, Oid), HashMap<String, String>>,
 }
@@ -65,7 +66,7 @@ impl History {
         }
         let mut parents = vec![Vec::new(); oids.len()];
         let mut cut = vec![false; oids.len()];
-        let mut touched: HashMap<String, HashSet<u32, Fnv>> = HashMap::new();
+        let mut touched: HashMap<String, HashSet<u32, FxBuildHasher>> = HashMap::new();
         let mut renamed = HashMap::new();
         let mut added = HashSet::new();
         for commit in &commits {
@@ -106,7 +107,7 @@ impl History {
         let (head, since) = (index(head)?, index(since)?);
         // 1: reachable from head; 2: reachable from since. Taken by generation, highest first,
         // every commit's flags are final when it is taken (its children come before it).
-        let mut flags: HashMap<u32, u8, Fnv> = HashMap::default();
+        let mut flags: HashMap<u32, u8, FxBuildHasher> = HashMap::default();
         let mut queue: BinaryHeap<(u32, u32)> = BinaryHeap::new();
         let mut interesting = 0usize;
         for (c, flag) in [(head, 1u8), (since, 2u8)] {
@@ -425,9 +426,9 @@ type Lines = (Vec<Token>, Vec<IndentLevel>);
 #[derive(Default)]
 struct Texts {
     /// Blob → its lines' tokens and indentations.
-    blobs: HashMap<Oid, Option<Lines>, Fnv>,
+    blobs: HashMap<Oid, Option<Lines>, FxBuildHasher>,
     /// A line's FNV-1a hash, whitespace left out → its token.
-    interned: HashMap<u64, Token, Fnv>,
+    interned: HashMap<u64, Token, FxBuildHasher>,
     /// Lines held in `blobs`.
     tokens: usize,
 }
@@ -484,7 +485,7 @@ impl Texts {
         );
         let (before, after) = (before.as_slice(), after.as_slice());
         let last = wanted.iter().copied().max().unwrap_or(0);
-        let wanted: HashSet<u32, Fnv> = wanted.iter().copied().collect();
+        let wanted: HashSet<u32, FxBuildHasher> = wanted.iter().copied().collect();
         let mut map = HashMap::with_capacity(wanted.len());
         let (mut i, mut j) = (0u32, 0u32);
         while (i as usize) < before.len() && (j as usize) < after.len() && j < last {
@@ -543,37 +544,5 @@ impl SliderHeuristic for ByPosition<'_> {
             };
         let positions = &self.positions[..tokens.len()];
         IndentHeuristic::new(|t: Token| indents[t.0 as usize]).best_slider_end(positions, hunk, earliest_end)
-    }
-}
-
-/// FNV-1a, for maps keyed by small integers and hashes: faster than SipHash, and these keys come
-/// from the repository's own history, not from a network peer.
-#[derive(Clone, Copy, Default)]
-struct Fnv;
-
-impl std::hash::BuildHasher for Fnv {
-    type Hasher = FnvHasher;
-    fn build_hasher(&self) -> FnvHasher {
-        FnvHasher(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-struct FnvHasher(u64);
-
-impl std::hash::Hasher for FnvHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    // Integer keys in one step.
-    fn write_u32(&mut self, i: u32) {
-        self.write_u64(u64::from(i));
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.0 = (self.0 ^ i).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
     }
 }

@@ -19,6 +19,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use git2::Oid;
+
 use crate::analyze::blame::History;
 use crate::ingest::git::{WalkProblem, Walker};
 use crate::model::{Deploy, DeployCommit, DeployKind, DeployStatus, Service};
@@ -39,7 +41,7 @@ pub struct Shipped {
 pub fn ship(
     deploys: &[Deploy],
     services: &[Service],
-    files: &HashMap<(String, String), Vec<String>>,
+    files: &HashMap<(&str, &str), Vec<&str>>,
     walkers: &BTreeMap<String, Walker>,
     graphs: &HashMap<String, History>,
 ) -> Shipped {
@@ -65,7 +67,11 @@ pub fn ship(
         };
         // Not configured: the ingest already named it.
         let Some(walker) = walkers.get(&repo) else { continue };
-        let head = match walker.resolve(sha) {
+        // A full id the indexed history holds needs no lookup in the repository.
+        let indexed = graphs.get(&repo).and_then(|g| {
+            Some(Oid::from_str(sha).ok().filter(|oid| sha.len() == 40 && g.knows(*oid))?.to_string())
+        });
+        let head = match indexed.map(Ok).unwrap_or_else(|| walker.resolve(sha)) {
             Ok(head) => head,
             Err(WalkProblem::Missing(sha)) | Err(WalkProblem::Ambiguous(sha)) => {
                 missing.entry(repo).or_default().push(format!("{} ({sha})", deploy.id));
@@ -85,10 +91,10 @@ pub fn ship(
             let path = service.and_then(|s| s.path.as_deref());
             let mut any = false;
             for (position, commit) in commits.iter().enumerate() {
-                let changed = files.get(&(repo.clone(), commit.clone()));
+                let changed = files.get(&(repo.as_str(), commit.as_str()));
                 if let Some(path) = path {
                     let folders = owned.get(repo.as_str()).map_or(&[][..], Vec::as_slice);
-                    let counts = |file: &String| under(file, path) || !folders.iter().any(|f| under(file, f));
+                    let counts = |file: &&str| under(file, path) || !folders.iter().any(|f| under(file, f));
                     if !changed.is_some_and(|paths| paths.iter().any(counts)) {
                         continue;
                     }

@@ -43,9 +43,9 @@ pub fn analyze(config: &Config) -> Result<AnalysisReport> {
         tables::attach_merge_files(&mut commits, merges)?;
     }
     let merges_listed = merges.is_some();
-    let files: HashMap<(String, String), Vec<String>> = commits
+    let files: HashMap<(&str, &str), Vec<&str>> = commits
         .iter()
-        .map(|c| ((c.repo.clone(), c.sha.clone()), c.files.iter().map(|f| f.path.clone()).collect()))
+        .map(|c| ((c.repo.as_str(), c.sha.as_str()), c.files.iter().map(|f| f.path.as_str()).collect()))
         .collect();
     let incidents = tables::incidents_from_frames(&read(names::INCIDENTS)?, &read(names::TIMELINE_EVENTS)?)?;
     let deps = tables::service_deps_from_frame(&read(names::SERVICE_DEPS)?)?;

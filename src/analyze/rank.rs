@@ -58,13 +58,14 @@ pub fn rank(store: &Store, options: &RankOptions) -> Result<Vec<Ranked>> {
     let read = |table: &str| store.require(table, "analyze");
     let radii = tables::blast_radius_from_frame(&read(names::BLAST_RADIUS)?)?;
     let suspects = tables::suspects_from_frame(&read(names::SUSPECTS)?)?;
-    let commits = tables::commits_from_frames(&read(names::COMMITS)?, None)?;
-    let provenance = tables::provenance_from_frame(&read(names::PROVENANCE)?)?;
+    let columns = ["repo", "sha", "subject", "committer_epoch"];
+    let commits =
+        tables::commit_subjects_from_frame(&store.require_columns(names::COMMITS, &columns, "analyze")?)?;
+    let provenance = store.require_columns(names::PROVENANCE, tables::PROVENANCE_BRIEF_COLUMNS, "analyze")?;
+    let provenance = tables::provenance_briefs_from_frame(&provenance)?;
     let commits: HashMap<(&str, &str), (&str, DateTime<Utc>)> = commits
         .iter()
-        .map(|c| {
-            ((c.repo.as_str(), c.sha.as_str()), (c.subject.as_str(), c.committer.at.with_timezone(&Utc)))
-        })
+        .map(|(repo, sha, subject, at)| ((repo.as_str(), sha.as_str()), (subject.as_str(), *at)))
         .collect();
     let provenance: HashMap<(&str, &str), (bool, &[String])> =
         provenance.iter().map(|p| ((p.repo.as_str(), p.sha.as_str()), (p.ai, p.tools.as_slice()))).collect();
