@@ -27,6 +27,8 @@ pub mod names {
     pub const PROVENANCE: &str = "provenance";
     /// Branch tips of each repository at the last ingest.
     pub const REPO_HEADS: &str = "repo_heads";
+    /// What the last ingest derived its tables from (`key`, `value`).
+    pub const INGEST_STATE: &str = "ingest_state";
     /// One row per deploy.
     pub const DEPLOYS: &str = "deploys";
     /// One row per incident.
@@ -198,6 +200,40 @@ pub fn heads_frame(heads: &BTreeMap<String, Vec<(String, String)>>) -> Result<Da
     DataFrame::new(rows.len(), columns).map_err(|e| store_error(names::REPO_HEADS, e))
 }
 
+/// The `ingest_state` table: `(key, value)`, sorted by key.
+pub fn state_frame(state: &BTreeMap<String, String>) -> Result<DataFrame> {
+    let columns = vec![
+        Column::new("key".into(), state.keys().map(String::as_str).collect::<Vec<_>>()),
+        Column::new("value".into(), state.values().map(String::as_str).collect::<Vec<_>>()),
+    ];
+    DataFrame::new(state.len(), columns).map_err(|e| store_error(names::INGEST_STATE, e))
+}
+
+/// Read `ingest_state` back.
+pub fn state_from_frame(frame: &DataFrame) -> Result<BTreeMap<String, String>> {
+    let get = |name: &str| strings(frame, names::INGEST_STATE, name);
+    let (key, value) = (get("key")?, get("value")?);
+    Ok(key.into_iter().zip(value).map(|(k, v)| (k.unwrap_or_default(), v.unwrap_or_default())).collect())
+}
+
+/// `(repo, sha, shallow_boundary)` of every commit, from those columns of `commits`.
+pub fn commit_ids_from_frame(frame: &DataFrame) -> Result<Vec<(String, String, bool)>> {
+    let t = names::COMMITS;
+    let (repo, sha) = (strings(frame, t, "repo")?, strings(frame, t, "sha")?);
+    let shallow = bools(frame, t, "shallow_boundary")?;
+    Ok(repo
+        .into_iter()
+        .zip(sha)
+        .zip(shallow)
+        .map(|((r, s), b)| (r.unwrap_or_default(), s.unwrap_or_default(), b.unwrap_or(false)))
+        .collect())
+}
+
+/// How many rows of `provenance` have AI evidence, from its `ai` column.
+pub fn ai_count_from_frame(frame: &DataFrame) -> Result<usize> {
+    Ok(bools(frame, names::PROVENANCE, "ai")?.into_iter().filter(|a| *a == Some(true)).count())
+}
+
 /// Read `repo_heads` back: repo → [(ref, sha)].
 pub fn heads_from_frame(frame: &DataFrame) -> Result<BTreeMap<String, Vec<(String, String)>>> {
     let get = |name: &str| strings(frame, names::REPO_HEADS, name);
@@ -357,13 +393,35 @@ fn files_by_commit(files: &DataFrame) -> Result<FxHashMap<(String, String), Vec<
 /// columns of `commits` and `commit_files` that hold them (see [`COMMIT_GRAPH_COLUMNS`]);
 /// names, times and messages are left empty.
 pub fn commit_graph_from_frames(commits: &DataFrame, files: &DataFrame) -> Result<Vec<Commit>> {
+    partial_commits(commits, files, false)
+}
+
+/// Commits with what the analyses read — [`commit_graph_from_frames`]'s, plus the message and
+/// the commit time — from [`COMMIT_ANALYSIS_COLUMNS`]; names, author time and trailers are
+/// left empty.
+pub fn commit_analysis_from_frames(commits: &DataFrame, files: &DataFrame) -> Result<Vec<Commit>> {
+    partial_commits(commits, files, true)
+}
+
+fn partial_commits(commits: &DataFrame, files: &DataFrame, messages: bool) -> Result<Vec<Commit>> {
     let t = names::COMMITS;
     let (mut repo, mut sha) = (strings(commits, t, "repo")?, strings(commits, t, "sha")?);
     let mut parents = lists(commits, t, "parents")?;
     let shallow = bools(commits, t, "shallow_boundary")?;
+    let height = commits.height();
+    let (mut subject, mut body, at, offset) = if messages {
+        (
+            strings(commits, t, "subject")?,
+            strings(commits, t, "body")?,
+            ints(commits, t, "committer_epoch")?,
+            ints(commits, t, "committer_offset_minutes")?,
+        )
+    } else {
+        (vec![None; height], vec![None; height], vec![None; height], vec![None; height])
+    };
     let mut by_commit = files_by_commit(files)?;
     let epoch = signature(None, None, None, None);
-    Ok((0..commits.height())
+    Ok((0..height)
         .map(|k| {
             let key = (repo[k].take().unwrap_or_default(), sha[k].take().unwrap_or_default());
             let files = by_commit.remove(&key).unwrap_or_default();
@@ -372,9 +430,9 @@ pub fn commit_graph_from_frames(commits: &DataFrame, files: &DataFrame) -> Resul
                 sha: key.1,
                 parents: std::mem::take(&mut parents[k]),
                 author: epoch.clone(),
-                committer: epoch.clone(),
-                subject: String::new(),
-                body: String::new(),
+                committer: signature(None, None, at[k], offset[k]),
+                subject: subject[k].take().unwrap_or_default(),
+                body: body[k].take().unwrap_or_default(),
                 trailers: Vec::new(),
                 files,
                 merge_paths: Vec::new(),
@@ -383,6 +441,21 @@ pub fn commit_graph_from_frames(commits: &DataFrame, files: &DataFrame) -> Resul
         })
         .collect())
 }
+
+/// The columns [`commit_analysis_from_frames`] reads: of `commits`, then of `commit_files`.
+pub const COMMIT_ANALYSIS_COLUMNS: (&[&str], &[&str]) = (
+    &[
+        "repo",
+        "sha",
+        "parents",
+        "shallow_boundary",
+        "subject",
+        "body",
+        "committer_epoch",
+        "committer_offset_minutes",
+    ],
+    &["repo", "sha", "path", "old_path", "status", "added_lines", "deleted_lines", "is_binary"],
+);
 
 /// The columns [`commit_graph_from_frames`] reads: of `commits`, then of `commit_files`.
 pub const COMMIT_GRAPH_COLUMNS: (&[&str], &[&str]) = (

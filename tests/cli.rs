@@ -166,8 +166,48 @@ fn incremental_ingest_reads_only_new_commits() {
     ws.config(&[("r", "r")]);
     let out = ws.run(&["ingest"]);
     assert!(out.stderr.contains("r: 1 new commit(s), 0 removed, 1 in store"), "{}", out.stderr);
+    // Nothing new: the commit tables are carried into the new snapshot, not written again.
+    let inode = |table: &str| {
+        use std::os::unix::fs::MetadataExt as _;
+        std::fs::metadata(ws.path().join(format!(".faultline/current/{table}.parquet"))).unwrap().ino()
+    };
+    let before = [inode("commits"), inode("commit_files"), inode("provenance")];
     let out = ws.run(&["ingest"]);
     assert!(out.stderr.contains("r: 0 new commit(s), 0 removed, 1 in store"), "{}", out.stderr);
+    assert_eq!([inode("commits"), inode("commit_files"), inode("provenance")], before);
+    // A git-ai note fetched since is an input of provenance: it is recomputed.
+    let note = ws.path().join("note.txt");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/git-ai-notes/note_cursor_00309900d71f.txt"),
+        &note,
+    )
+    .unwrap();
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git").arg("-C").arg(&b.path).args(args).status().unwrap();
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.com",
+        "notes",
+        "--ref=refs/notes/ai",
+        "add",
+        "-F",
+        note.to_str().unwrap(),
+        &c1.to_string(),
+    ]);
+    let out = ws.run(&["ingest"]);
+    assert!(out.stderr.contains("r: 0 new commit(s), 0 removed, 1 in store"), "{}", out.stderr);
+    assert_eq!(inode("commits"), before[0]);
+    assert_ne!(inode("provenance"), before[2]);
+    let trail = audit(&ws, &c1.to_string());
+    assert_eq!(
+        (trail["ai"].clone(), trail["tools"].clone()),
+        (serde_json::json!(true), serde_json::json!(["cursor"]))
+    );
     b.commit("main", &[c1], &[(b"b", Some(b"x\ny\n"))], &alice(T0 + 60), "two");
     // Lose the only object that reading `one` again would need: an incremental ingest never
     // notices, a full re-read would lose its line count and warn.

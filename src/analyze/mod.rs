@@ -33,11 +33,19 @@ pub struct AnalysisReport {
 /// Run every analysis over the store the config names and write their tables.
 pub fn analyze(config: &Config) -> Result<AnalysisReport> {
     git::configure_libgit2();
+    // Blame reads each blob once into its own cache; libgit2's object cache (256 MiB by
+    // default) would hold them a second time.
+    // SAFETY: a process-wide libgit2 setting that nothing else in faultline changes.
+    let _ = unsafe { git2::opts::set_cache_max_size(32 << 20) };
     let store = Store::new(&config.store);
     let read = |table: &str| store.require(table, "ingest");
     let deploys = tables::deploys_from_frame(&read(names::DEPLOYS)?)?;
     let services = tables::services_from_frame(&read(names::SERVICES)?)?;
-    let mut commits = tables::commits_from_frames(&read(names::COMMITS)?, Some(&read(names::COMMIT_FILES)?))?;
+    let (commit_columns, file_columns) = tables::COMMIT_ANALYSIS_COLUMNS;
+    let mut commits = tables::commit_analysis_from_frames(
+        &store.require_columns(names::COMMITS, commit_columns, "ingest")?,
+        &store.require_columns(names::COMMIT_FILES, file_columns, "ingest")?,
+    )?;
     let merges = store.read(names::MERGE_FILES)?;
     if let Some(merges) = &merges {
         tables::attach_merge_files(&mut commits, merges)?;

@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::error::Result;
 use crate::model::{Commit, Provenance};
-use crate::store::Store;
+use crate::store::{Snapshot, Store};
 use crate::tables::{self, names};
 
 pub use git::{Progress, Silent};
@@ -83,23 +83,23 @@ pub struct IngestOptions {
 pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) -> Result<IngestReport> {
     git::configure_libgit2();
     let store = Store::new(&config.store);
-    let (stored, heads) = if options.rebuild { (Vec::new(), BTreeMap::new()) } else { load_commits(&store)? };
+    let stored = if options.rebuild { StoredIds::default() } else { StoredIds::load(&store)? };
 
     let configured: BTreeSet<&str> = config.repos.iter().map(|r| r.name.as_str()).collect();
     let mut known: HashMap<&str, git::Known> = HashMap::new();
     let mut dropped_repos = BTreeSet::new();
-    for commit in &stored {
-        if configured.contains(commit.repo.as_str()) {
-            let entry = known.entry(commit.repo.as_str()).or_default();
-            entry.shas.insert(commit.sha.clone());
-            if commit.shallow_boundary {
-                entry.shallow.insert(commit.sha.clone());
+    for (repo, sha, shallow) in &stored.commits {
+        if configured.contains(repo.as_str()) {
+            let entry = known.entry(repo.as_str()).or_default();
+            entry.shas.insert(sha.clone());
+            if *shallow {
+                entry.shallow.insert(sha.clone());
             }
         } else {
-            dropped_repos.insert(commit.repo.clone());
+            dropped_repos.insert(repo.clone());
         }
     }
-    for (repo, refs) in &heads {
+    for (repo, refs) in &stored.heads {
         if let Some(entry) = known.get_mut(repo.as_str()) {
             entry.heads = refs.clone();
         }
@@ -114,6 +114,7 @@ pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) 
             git::read_repo(source, known, config.notes_ref(), progress)
         })
         .collect::<Result<_>>()?;
+    drop(known);
 
     let remotes: Vec<(String, Option<String>)> =
         histories.iter().map(|h| (h.repo.clone(), h.remote_url.clone())).collect();
@@ -126,82 +127,54 @@ pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) 
 
     let mut warnings = Vec::new();
     warnings.extend(events.notes.iter().cloned());
-    let vanished: HashSet<(String, String)> = histories
-        .iter()
-        .flat_map(|h| h.vanished.iter().chain(&h.refreshed).map(|s| (h.repo.clone(), s.clone())))
-        .collect();
-    let mut commits: Vec<Commit> = stored
-        .into_iter()
-        .filter(|c| configured.contains(c.repo.as_str()))
-        .filter(|c| !vanished.contains(&(c.repo.clone(), c.sha.clone())))
-        .collect();
-    let mut repos = Vec::new();
-    let mut new_counts = Vec::with_capacity(histories.len());
-    for history in &mut histories {
-        if !history.vanished.is_empty() {
-            warnings.push(format!(
-                "{}: history was rewritten (force-push or deleted branch): {} stored commit(s) are no longer reachable and were removed, e.g. {}",
-                history.repo,
-                history.vanished.len(),
-                &history.vanished[0][..12.min(history.vanished[0].len())]
-            ));
-        }
-        if !history.shallow_boundary.is_empty() {
-            warnings.push(format!(
-                "{}: shallow clone; history stops at {} boundary commit(s) ({}), whose changes are not counted",
-                history.repo,
-                history.shallow_boundary.len(),
-                history.shallow_boundary.iter().map(|s| &s[..12.min(s.len())]).collect::<Vec<_>>().join(", ")
-            ));
-        }
-        if !history.refreshed.is_empty() {
-            warnings.push(format!(
-                "{}: the shallow clone was deepened; {} former boundary commit(s) were read again and the history below them added",
-                history.repo,
-                history.refreshed.len()
-            ));
-        }
-        if !history.unreadable.is_empty() {
-            warnings.push(format!(
-                "{}: {} file version(s) could not be read (missing objects); their line counts are unknown, e.g. {}",
-                history.repo,
-                history.unreadable.len(),
-                history.unreadable[0]
-            ));
-        }
-        // Moved, not copied: on a large history the commits are most of the memory.
-        new_counts.push(history.new_commits.len() - history.refreshed.len());
-        commits.append(&mut history.new_commits);
-    }
-    for (history, new_commits) in histories.iter().zip(new_counts) {
-        repos.push(RepoReport {
-            repo: history.repo.clone(),
-            new_commits,
-            vanished: history.vanished.len(),
-            total_commits: commits.iter().filter(|c| c.repo == history.repo).count(),
-            full_walk: history.full_walk,
-            shallow_boundary: history.shallow_boundary.len(),
-        });
+    for history in &histories {
+        history_warnings(history, &mut warnings);
     }
     for repo in &dropped_repos {
         warnings.push(format!("{repo}: no longer in the config; its commits were removed from the store"));
     }
 
-    let provenance = detect_all(config, &commits, &histories, &mut warnings)?;
-    let ai_commits = provenance.iter().filter(|p| p.ai).count();
-
+    // Nothing new in any repository and provenance's inputs as they were: the commit tables
+    // stand as stored, and are neither read back nor written again.
+    let inputs = provenance_inputs(config, &histories);
+    let same_commits = stored.complete
+        && dropped_repos.is_empty()
+        && histories
+            .iter()
+            .all(|h| h.new_commits.is_empty() && h.vanished.is_empty() && h.refreshed.is_empty());
+    let unchanged = same_commits && stored.state.get(PROVENANCE_INPUTS) == Some(&inputs);
     let heads: BTreeMap<String, Vec<(String, String)>> =
         histories.iter().map(|h| (h.repo.clone(), h.heads.clone())).collect();
-    let total = commits.len();
-    // One table at a time, each frame dropped once written: on a large history the frames
-    // and the commits are most of the memory.
     let mut snapshot = store.begin()?;
-    snapshot.put(names::PROVENANCE, &mut tables::provenance_frame(&provenance)?)?;
-    drop(provenance);
-    snapshot.put(names::COMMIT_FILES, &mut tables::commit_files_frame(&commits)?)?;
-    snapshot.put(names::MERGE_FILES, &mut tables::merge_files_frame(&commits)?)?;
-    snapshot.put(names::COMMITS, &mut tables::commits_frame(&commits)?)?;
-    drop(commits);
+    let (repos, total, ai_commits) = if unchanged {
+        let repos = histories
+            .iter()
+            .map(|h| RepoReport {
+                repo: h.repo.clone(),
+                new_commits: 0,
+                vanished: 0,
+                total_commits: stored.commits.iter().filter(|c| c.0 == h.repo).count(),
+                full_walk: h.full_walk,
+                shallow_boundary: h.shallow_boundary.len(),
+            })
+            .collect();
+        let ai = store.require_columns(names::PROVENANCE, &["ai"], "ingest")?;
+        (repos, stored.commits.len(), tables::ai_count_from_frame(&ai)?)
+    } else {
+        drop(stored);
+        let loaded = if options.rebuild { Vec::new() } else { load_commits(&store)? };
+        write_commits(
+            config,
+            &mut snapshot,
+            loaded,
+            &mut histories,
+            &configured,
+            same_commits,
+            &mut warnings,
+        )?
+    };
+    let state = BTreeMap::from([(PROVENANCE_INPUTS.to_string(), inputs)]);
+    snapshot.put(names::INGEST_STATE, &mut tables::state_frame(&state)?)?;
     snapshot.put(names::REPO_HEADS, &mut tables::heads_frame(&heads)?)?;
     snapshot.put(names::SERVICES, &mut tables::services_frame(&events.services)?)?;
     snapshot.put(names::SERVICE_DEPS, &mut tables::service_deps_frame(&events.deps)?)?;
@@ -228,23 +201,159 @@ pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) 
     })
 }
 
-/// The commits (with files) and branch tips the store holds.
-fn load_commits(store: &Store) -> Result<(Vec<Commit>, BTreeMap<String, Vec<(String, String)>>)> {
-    let Some(commits) = store.read(names::COMMITS)? else {
-        return Ok((Vec::new(), BTreeMap::new()));
-    };
+/// The `ingest_state` key of the fingerprint of what provenance was computed from.
+const PROVENANCE_INPUTS: &str = "provenance_inputs";
+
+/// What the store holds of its commits without reading them: ids, shallow flags, branch tips
+/// and the last ingest's state.
+#[derive(Default)]
+struct StoredIds {
+    /// (repo, sha, shallow boundary) per stored commit.
+    commits: Vec<(String, String, bool)>,
+    heads: BTreeMap<String, Vec<(String, String)>>,
+    state: BTreeMap<String, String>,
+    /// Every commit table is there (a store from before `merge_files` is read again whole, so
+    /// every merge gets its paths).
+    complete: bool,
+}
+
+impl StoredIds {
+    fn load(store: &Store) -> Result<StoredIds> {
+        let columns = ["repo", "sha", "shallow_boundary"];
+        let (Some(commits), true) =
+            (store.read_columns(names::COMMITS, &columns)?, store.table_path(names::MERGE_FILES).is_some())
+        else {
+            return Ok(StoredIds::default());
+        };
+        let heads = match store.read(names::REPO_HEADS)? {
+            Some(frame) => tables::heads_from_frame(&frame)?,
+            None => BTreeMap::new(),
+        };
+        let state = match store.read(names::INGEST_STATE)? {
+            Some(frame) => tables::state_from_frame(&frame)?,
+            None => BTreeMap::new(),
+        };
+        Ok(StoredIds { commits: tables::commit_ids_from_frame(&commits)?, heads, state, complete: true })
+    }
+}
+
+/// A fingerprint of everything provenance is computed from besides the commits: this
+/// version of faultline, the `[provenance]` config, and each repository's git-ai notes and
+/// Agent Trace records.
+fn provenance_inputs(config: &Config, histories: &[git::RepoHistory]) -> String {
+    let mut text =
+        format!("faultline {}\n{:?}\n{}\n", env!("CARGO_PKG_VERSION"), config.provenance, config.notes_ref());
+    for history in histories {
+        text.push_str(&format!("repo {:?}\n", history.repo));
+        for (sha, note) in &history.notes {
+            text.push_str(&format!("note {sha} {}\n{note}\n", note.len()));
+        }
+        if let Some(trace) = &history.agent_trace {
+            text.push_str(&format!("trace {}\n{trace}\n", trace.len()));
+        }
+    }
+    git2::Oid::hash_object(git2::ObjectType::Blob, text.as_bytes())
+        .map_or_else(|_| String::new(), |oid| oid.to_string())
+}
+
+/// What one repository's read tells the user.
+fn history_warnings(history: &git::RepoHistory, warnings: &mut Vec<String>) {
+    if !history.vanished.is_empty() {
+        warnings.push(format!(
+            "{}: history was rewritten (force-push or deleted branch): {} stored commit(s) are no longer reachable and were removed, e.g. {}",
+            history.repo,
+            history.vanished.len(),
+            &history.vanished[0][..12.min(history.vanished[0].len())]
+        ));
+    }
+    if !history.shallow_boundary.is_empty() {
+        warnings.push(format!(
+            "{}: shallow clone; history stops at {} boundary commit(s) ({}), whose changes are not counted",
+            history.repo,
+            history.shallow_boundary.len(),
+            history.shallow_boundary.iter().map(|s| &s[..12.min(s.len())]).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if !history.refreshed.is_empty() {
+        warnings.push(format!(
+            "{}: the shallow clone was deepened; {} former boundary commit(s) were read again and the history below them added",
+            history.repo,
+            history.refreshed.len()
+        ));
+    }
+    if !history.unreadable.is_empty() {
+        warnings.push(format!(
+            "{}: {} file version(s) could not be read (missing objects); their line counts are unknown, e.g. {}",
+            history.repo,
+            history.unreadable.len(),
+            history.unreadable[0]
+        ));
+    }
+}
+
+/// Merge the stored commits with what the repositories gave, recompute provenance for all, and
+/// write the commit tables (only `provenance` when `same_commits`: the commits are as stored);
+/// the report per repository, the commit count and the AI count.
+fn write_commits(
+    config: &Config,
+    snapshot: &mut Snapshot<'_>,
+    stored: Vec<Commit>,
+    histories: &mut [git::RepoHistory],
+    configured: &BTreeSet<&str>,
+    same_commits: bool,
+    warnings: &mut Vec<String>,
+) -> Result<(Vec<RepoReport>, usize, usize)> {
+    let vanished: HashSet<(String, String)> = histories
+        .iter()
+        .flat_map(|h| h.vanished.iter().chain(&h.refreshed).map(|s| (h.repo.clone(), s.clone())))
+        .collect();
+    let mut commits: Vec<Commit> = stored
+        .into_iter()
+        .filter(|c| configured.contains(c.repo.as_str()))
+        .filter(|c| !vanished.contains(&(c.repo.clone(), c.sha.clone())))
+        .collect();
+    let mut new_counts = Vec::with_capacity(histories.len());
+    for history in histories.iter_mut() {
+        // Moved, not copied: on a large history the commits are most of the memory.
+        new_counts.push(history.new_commits.len() - history.refreshed.len());
+        commits.append(&mut history.new_commits);
+    }
+    let repos = histories
+        .iter()
+        .zip(new_counts)
+        .map(|(history, new_commits)| RepoReport {
+            repo: history.repo.clone(),
+            new_commits,
+            vanished: history.vanished.len(),
+            total_commits: commits.iter().filter(|c| c.repo == history.repo).count(),
+            full_walk: history.full_walk,
+            shallow_boundary: history.shallow_boundary.len(),
+        })
+        .collect();
+    let provenance = detect_all(config, &commits, histories, warnings)?;
+    let ai_commits = provenance.iter().filter(|p| p.ai).count();
+    let total = commits.len();
+    // One table at a time, each frame dropped once written: on a large history the frames
+    // and the commits are most of the memory.
+    snapshot.put(names::PROVENANCE, &mut tables::provenance_frame(&provenance)?)?;
+    drop(provenance);
+    if same_commits {
+        return Ok((repos, total, ai_commits));
+    }
+    snapshot.put(names::COMMIT_FILES, &mut tables::commit_files_frame(&commits)?)?;
+    snapshot.put(names::MERGE_FILES, &mut tables::merge_files_frame(&commits)?)?;
+    snapshot.put(names::COMMITS, &mut tables::commits_frame(&commits)?)?;
+    Ok((repos, total, ai_commits))
+}
+
+/// The commits (with files and merge paths) the store holds.
+fn load_commits(store: &Store) -> Result<Vec<Commit>> {
+    let Some(commits) = store.read(names::COMMITS)? else { return Ok(Vec::new()) };
     let files = store.read(names::COMMIT_FILES)?;
-    // A store from before `merge_files` is read again whole, so every merge gets its paths.
-    let Some(merges) = store.read(names::MERGE_FILES)? else {
-        return Ok((Vec::new(), BTreeMap::new()));
-    };
+    let Some(merges) = store.read(names::MERGE_FILES)? else { return Ok(Vec::new()) };
     let mut commits = tables::commits_from_frames(&commits, files.as_ref())?;
     tables::attach_merge_files(&mut commits, &merges)?;
-    let heads = match store.read(names::REPO_HEADS)? {
-        Some(frame) => tables::heads_from_frame(&frame)?,
-        None => BTreeMap::new(),
-    };
-    Ok((commits, heads))
+    Ok(commits)
 }
 
 /// Provenance for every commit, from its metadata, its git-ai note and its Agent Trace records.
