@@ -105,10 +105,14 @@ impl Forensics {
         }
         for commit in &commits {
             if let Some(target) = crate::analyze::attribution::reverted_commit(&commit.body) {
-                if let Some(original) =
-                    commits.iter().find(|c| c.repo == commit.repo && c.sha.starts_with(&target))
-                {
-                    let a = commit_node(&mut g, &original.repo, &original.sha);
+                // The first commit of the repository whose sha starts with the named one.
+                let original = subjects
+                    .range((commit.repo.clone(), target.clone())..)
+                    .next()
+                    .map(|((repo, sha), _)| (repo, sha))
+                    .filter(|(repo, sha)| **repo == commit.repo && sha.starts_with(&target));
+                if let Some((repo, sha)) = original {
+                    let a = commit_node(&mut g, repo, sha);
                     let b = commit_node(&mut g, &commit.repo, &commit.sha);
                     g.edge(a, b, "reverted_by");
                 }
