@@ -361,9 +361,10 @@ fn attribute_one(
     let hops = upstream(&incident.services, depends_on, weights.max_hops);
     let window = chrono::Duration::seconds((weights.window_hours * 3600.0) as i64);
     let end = incident.resolved_at.or(incident.mitigated_at).unwrap_or(start + chrono::Duration::hours(24));
-    let texts: Vec<(Option<DateTime<Utc>>, &str)> = std::iter::once((None, incident.title.as_str()))
-        .chain(incident.timeline.iter().map(|e| (Some(e.at), e.text.as_str())))
-        .collect();
+    let texts = Said::new(
+        std::iter::once((None, incident.title.as_str()))
+            .chain(incident.timeline.iter().map(|e| (Some(e.at), e.text.as_str()))),
+    );
 
     // Changes made after the start that point back: reverts, and fixes naming the incident
     // by its id or by a reference its title or timeline gives it (found by the index).
@@ -447,7 +448,7 @@ fn attribute_one(
                     point(Pointer::Reverted, weights.reverted, word, &mut commit_words, &mut commit_score);
                 }
             }
-            if let Some(text) = named(&texts, &[&row.sha[..row.sha.len().min(7)]]) {
+            if let Some(text) = texts.naming_commit(&row.sha) {
                 let word = format!("named in the incident: {text}");
                 point(Pointer::Named, weights.named_in_timeline, word, &mut commit_words, &mut commit_score);
             }
@@ -470,7 +471,7 @@ fn attribute_one(
             .collect();
         let mut needles: Vec<&str> = vec![deploy.id.as_str()];
         needles.extend(pull_requests.iter().copied());
-        if let Some(text) = named(&texts, &needles).filter(|_| !pointed.contains_key(&Pointer::Named)) {
+        if let Some(text) = texts.naming(&needles).filter(|_| !pointed.contains_key(&Pointer::Named)) {
             score += weights.named_in_timeline;
             words.push(format!("named in the incident: {text}"));
         }
@@ -495,7 +496,7 @@ fn attribute_one(
     keep_latest_rollback_claims(&mut candidates, weights);
 
     // What the incident says about its cause: "no deploy involved", a provider's outage.
-    let said = texts.iter().find_map(|(at, text)| {
+    let said = texts.texts.iter().find_map(|(at, text, _)| {
         let hit = patterns.no_change.iter().find_map(|p| p.find(text))?;
         Some((hit.as_str().to_string(), where_said(*at, text)))
     });
@@ -677,26 +678,63 @@ fn upstream<'a>(
     hops
 }
 
-/// The first of `texts` (title, then timeline entries) naming one of `needles` as a word, as
-/// evidence: when, and an excerpt.
-fn named(texts: &[(Option<DateTime<Utc>>, &str)], needles: &[&str]) -> Option<String> {
-    for (at, text) in texts {
-        let lower = text.to_lowercase();
-        for needle in needles.iter().filter(|n| n.len() >= 2) {
-            let needle = needle.to_lowercase();
-            let mut from = 0;
-            while let Some(found) = lower[from..].find(&needle) {
-                let begin = from + found;
-                let end = begin + needle.len();
-                let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_');
-                if !word(lower[..begin].chars().next_back()) && !word(lower[end..].chars().next()) {
-                    return Some(where_said(*at, text));
+/// What an incident says — its title, then its timeline entries — lowered once, with the
+/// commit-like words in it, to be searched for every candidate deploy and commit.
+struct Said<'a> {
+    /// When (none for the title), what, and the same lowered.
+    texts: Vec<(Option<DateTime<Utc>>, &'a str, String)>,
+    /// (text, word) for every word of 7 to 40 hex digits: an abbreviated or full sha.
+    hex: Vec<(usize, String)>,
+}
+
+/// A character that continues a word: ids like `dep-12` and `fix_3` are one word.
+fn in_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '-' || c == '_'
+}
+
+impl<'a> Said<'a> {
+    fn new(texts: impl IntoIterator<Item = (Option<DateTime<Utc>>, &'a str)>) -> Said<'a> {
+        let texts: Vec<_> = texts.into_iter().map(|(at, text)| (at, text, text.to_lowercase())).collect();
+        let mut hex = Vec::new();
+        for (k, (_, _, lower)) in texts.iter().enumerate() {
+            for word in lower.split(|c: char| !in_word(c)) {
+                if (7..=40).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    hex.push((k, word.to_string()));
                 }
-                from = end;
             }
         }
+        Said { texts, hex }
     }
-    None
+
+    /// The first text naming one of `needles` as a word, as evidence: when, and an excerpt.
+    fn naming(&self, needles: &[&str]) -> Option<String> {
+        let needles: Vec<String> =
+            needles.iter().filter(|n| n.len() >= 2).map(|n| n.to_lowercase()).collect();
+        for (at, text, lower) in &self.texts {
+            for needle in &needles {
+                let mut from = 0;
+                while let Some(found) = lower[from..].find(needle.as_str()) {
+                    let begin = from + found;
+                    let end = begin + needle.len();
+                    let word = |c: Option<char>| c.is_some_and(in_word);
+                    if !word(lower[..begin].chars().next_back()) && !word(lower[end..].chars().next()) {
+                        return Some(where_said(*at, text));
+                    }
+                    from = end;
+                }
+            }
+        }
+        None
+    }
+
+    /// The first text naming the commit `sha` by a word of at least 7 hex digits it starts
+    /// with, as evidence.
+    fn naming_commit(&self, sha: &str) -> Option<String> {
+        let sha = sha.to_ascii_lowercase();
+        let (k, _) = self.hex.iter().find(|(_, word)| sha.starts_with(word.as_str()))?;
+        let (at, text, _) = &self.texts[*k];
+        Some(where_said(*at, text))
+    }
 }
 
 /// Where `text` was said, with its first 160 characters: `at 2026-06-01 09:00 UTC “…”` for a
@@ -818,11 +856,41 @@ mod tests {
     #[test]
     fn the_timeline_names_a_deploy_as_a_word() {
         let at = DateTime::from_timestamp(1_780_304_400, 0).unwrap();
-        let texts = [(None, "Checkout slow"), (Some(at), "rolling back dep-12 now")];
+        let texts = Said::new([(None, "Checkout slow"), (Some(at), "rolling back dep-12 now")]);
         assert_eq!(
-            named(&texts, &["dep-12"]),
+            texts.naming(&["dep-12"]),
             Some("at 2026-06-01 09:00 UTC “rolling back dep-12 now”".to_string())
         );
-        assert_eq!(named(&texts, &["dep-1"]), None);
+        assert_eq!(texts.naming(&["dep-1"]), None);
+    }
+
+    #[test]
+    fn the_timeline_names_a_commit_by_any_abbreviation_of_seven_digits_or_more() {
+        let at = DateTime::from_timestamp(1_780_304_400, 0).unwrap();
+        let texts = Said::new([
+            (None, "Checkout slow after 3F2A9C1"),
+            (Some(at), "culprit is 0db78a641fd4e2, reverting"),
+            (Some(at), "not dep-9d8e7f6a5b, nor 9d8e7f6"),
+        ]);
+        let sha = "0db78a641fd4e2b4c4b3d5b1f0e9a8c7d6b5a4f3";
+        assert_eq!(
+            texts.naming_commit(sha),
+            Some("at 2026-06-01 09:00 UTC “culprit is 0db78a641fd4e2, reverting”".to_string())
+        );
+        assert_eq!(
+            texts.naming_commit("3f2a9c1000000000000000000000000000000000"),
+            Some("the title “Checkout slow after 3F2A9C1”".to_string())
+        );
+        // `dep-9d8e7f6a5b` is a deploy id, not a sha; `9d8e7f6` after it is.
+        assert_eq!(
+            texts.naming_commit("9d8e7f6a5b000000000000000000000000000000").as_deref(),
+            Some("at 2026-06-01 09:00 UTC “not dep-9d8e7f6a5b, nor 9d8e7f6”")
+        );
+        assert_eq!(texts.naming_commit("9d8e7f0000000000000000000000000000000000"), None);
+        // Six digits are too few; a hex run inside a longer word is no sha; nor a longer
+        // abbreviation that parts from the sha.
+        assert_eq!(Said::new([(None, "see 0db78a")]).naming_commit(sha), None);
+        assert_eq!(Said::new([(None, "see x0db78a641fd4")]).naming_commit(sha), None);
+        assert_eq!(Said::new([(None, "see 0db78a641fd5")]).naming_commit(sha), None);
     }
 }
