@@ -20,6 +20,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use git2::Oid;
+use rustc_hash::FxBuildHasher;
 
 use crate::analyze::blame::History;
 use crate::ingest::git::{WalkProblem, Walker};
@@ -36,6 +37,39 @@ pub struct Shipped {
     pub notes: Vec<String>,
 }
 
+/// The service folders a commit changed files in (by number), and whether it changed a file
+/// under none of them (shared code, which every service of the repository ships).
+#[derive(Default)]
+struct Reach {
+    folders: Vec<u32>,
+    unowned: bool,
+}
+
+impl Reach {
+    /// Each path's folder is found by looking its own name and each folder above it up.
+    fn new(paths: &[&str], folders: Option<&HashMap<&str, u32>>) -> Reach {
+        let mut reach = Reach::default();
+        for path in paths {
+            let mut owned = false;
+            let mut at = path.len();
+            loop {
+                if let Some(&folder) = folders.and_then(|f| f.get(&path[..at])) {
+                    owned = true;
+                    if !reach.folders.contains(&folder) {
+                        reach.folders.push(folder);
+                    }
+                }
+                match path[..at].rfind('/') {
+                    Some(slash) => at = slash,
+                    None => break,
+                }
+            }
+            reach.unowned |= !owned;
+        }
+        reach
+    }
+}
+
 /// The commits each deploy shipped. `deploys` in table order (start, then id); `files` are the
 /// paths each commit changed, by (repository, commit); `walkers` the configured repositories.
 pub fn ship(
@@ -46,14 +80,26 @@ pub fn ship(
     graphs: &HashMap<String, History>,
 ) -> Shipped {
     let by_name: HashMap<&str, &Service> = services.iter().map(|s| (s.name.as_str(), s)).collect();
-    let mut owned: HashMap<&str, Vec<&str>> = HashMap::new();
+    // Each repository's service folders, numbered.
+    let mut owned: HashMap<&str, HashMap<&str, u32>> = HashMap::new();
     for service in services {
         if let (Some(repo), Some(path)) = (service.repo.as_deref(), service.path.as_deref()) {
-            owned.entry(repo).or_default().push(path);
+            let folders = owned.entry(repo).or_default();
+            let next = folders.len() as u32;
+            folders.entry(path.trim_end_matches('/')).or_insert(next);
         }
     }
-    let under =
-        |file: &str, path: &str| file == path || file.strip_prefix(path).is_some_and(|r| r.starts_with('/'));
+    let under = |file: &str, path: &str| {
+        let path = path.trim_end_matches('/');
+        file == path || file.strip_prefix(path).is_some_and(|r| r.starts_with('/'))
+    };
+    // Which folders each commit changed, and whether it changed a file under none: worked
+    // out once per commit, however many deploys of however many services ship it.
+    let reaches: HashMap<(&str, &str), Reach, FxBuildHasher> = if services.iter().all(|s| s.path.is_none()) {
+        HashMap::default()
+    } else {
+        files.iter().map(|(&key, paths)| (key, Reach::new(paths, owned.get(key.0)))).collect()
+    };
     let mut baseline: HashMap<(&str, &str), String> = HashMap::new();
     let mut shipped = Shipped::default();
     let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -90,12 +136,23 @@ pub fn ship(
             };
             let path = service.and_then(|s| s.path.as_deref());
             let mut any = false;
+            let folders = owned.get(repo.as_str());
+            let folder = path.and_then(|p| folders?.get(p.trim_end_matches('/')).copied());
             for (position, commit) in commits.iter().enumerate() {
-                let changed = files.get(&(repo.as_str(), commit.as_str()));
                 if let Some(path) = path {
-                    let folders = owned.get(repo.as_str()).map_or(&[][..], Vec::as_slice);
-                    let counts = |file: &&str| under(file, path) || !folders.iter().any(|f| under(file, f));
-                    if !changed.is_some_and(|paths| paths.iter().any(counts)) {
+                    let commit_key = (repo.as_str(), commit.as_str());
+                    let counts = match (reaches.get(&commit_key), folder) {
+                        (Some(reach), Some(folder)) => reach.unowned || reach.folders.contains(&folder),
+                        // A service of another repository: its folder is looked for as it stands.
+                        (Some(reach), None) => {
+                            reach.unowned
+                                || files
+                                    .get(&commit_key)
+                                    .is_some_and(|paths| paths.iter().any(|f| under(f, path)))
+                        }
+                        (None, _) => false,
+                    };
+                    if !counts {
                         continue;
                     }
                 }
