@@ -92,7 +92,7 @@ const TOP: f64 = 48.0;
 const SWEEPS: usize = 12;
 /// Above this many edges between columns, crossings are not counted (the count is quadratic
 /// per pair of columns) and the last sweep's order is kept.
-const MAX_COUNTED_EDGES: usize = 20_000;
+const MAX_COUNTED_EDGES: usize = 5_000;
 
 /// Where each node sits: its column and its row within the column.
 #[derive(Debug, PartialEq)]
