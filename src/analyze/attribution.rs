@@ -626,7 +626,10 @@ fn keep_likely<T>(rows: &mut Vec<T>, floor: f64, probability: impl Fn(&T) -> f64
 /// A probability in words: `0.1 %`, `12.3 %`, `under 0.1 %`.
 fn percent(p: f64) -> String {
     let value = p * 100.0;
-    if value > 0.0 && value < 0.1 {
+    // A share worked out as a difference can come out a rounding error below zero.
+    if value <= 0.0 {
+        "0.0 %".to_string()
+    } else if value < 0.1 {
         "under 0.1 %".to_string()
     } else {
         format!("{value:.1} %")
@@ -850,6 +853,7 @@ mod tests {
         assert_eq!(percent(0.001), "0.1 %");
         assert_eq!(percent(0.0004), "under 0.1 %");
         assert_eq!(percent(0.0), "0.0 %");
+        assert_eq!(percent(-1e-17), "0.0 %");
         assert_eq!(percent(0.1234), "12.3 %");
     }
 
