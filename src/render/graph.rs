@@ -235,18 +235,23 @@ pub fn svg(graph: &Forensics) -> String {
         let (c, _) = layout.place[n];
         (LEFT + c as f64 * COLUMN_WIDTH, TOP + layout.height(n, tallest) * ROW)
     };
-    let legend = ["shipped_in", "deployed_to", "depends_on", "suspected_cause", "introduced", "written_by"];
+    // One legend entry, and one arrowhead, per stroke that `stroke` gives.
+    let legend = [
+        "shipped_in, deployed_to, depends_on",
+        "suspected_cause",
+        "introduced, fixed_by, reverted_by",
+        "written_by",
+    ];
+    let strokes = legend.map(|kinds| stroke(kinds.split(',').next().unwrap_or(kinds)));
     let height = TOP + tallest as f64 * ROW + 40.0;
     let width = LEFT * 2.0 + (COLUMNS.len() - 1) as f64 * COLUMN_WIDTH + BOX_WIDTH + 60.0;
     let mut out = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"11\">\n<title>faultline forensic graph</title>\n<defs>\n"
     );
-    let mut colours: Vec<&str> = legend.iter().map(|k| stroke(k).0).collect();
-    colours.dedup();
-    for colour in &colours {
+    for (colour, _) in &strokes {
         let _ = writeln!(
             out,
-            "<marker id=\"arrow-{}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"{colour}\"/></marker>",
+            "<marker id=\"arrow-{}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"{colour}\"/></marker>",
             &colour[1..]
         );
     }
@@ -261,15 +266,14 @@ pub fn svg(graph: &Forensics) -> String {
         );
     }
     let mut x = LEFT;
-    for kind in legend {
-        let (colour, dash) = stroke(kind);
+    for (kinds, (colour, dash)) in legend.iter().zip(&strokes) {
         let _ = writeln!(
             out,
-            "<line x1=\"{x}\" y1=\"34\" x2=\"{}\" y2=\"34\" stroke=\"{colour}\" stroke-dasharray=\"{dash}\"/><text x=\"{}\" y=\"38\" fill=\"#525252\">{kind}</text>",
+            "<line x1=\"{x}\" y1=\"34\" x2=\"{}\" y2=\"34\" stroke=\"{colour}\" stroke-dasharray=\"{dash}\"/><text x=\"{}\" y=\"38\" fill=\"#525252\">{kinds}</text>",
             x + 24.0,
             x + 28.0
         );
-        x += 40.0 + kind.len() as f64 * 6.5;
+        x += 40.0 + kinds.len() as f64 * 6.0;
     }
     for (&(a, b), (_, _, e)) in pairs.iter().zip(&edges) {
         let ((xa, ya), (xb, yb)) = (at(a), at(b));
@@ -311,7 +315,7 @@ pub fn svg(graph: &Forensics) -> String {
             "service" => "#e0f3f8",
             _ => "#f7f7f7",
         };
-        let mut label: String = node.label.chars().take(36).collect();
+        let mut label: String = node.label.chars().take(32).collect();
         if label.len() < node.label.len() {
             label.push('…');
         }
