@@ -59,6 +59,47 @@ pub enum Command {
         after_help = "Examples:\n  faultline szz 355f20ffa8fc\n  faultline szz --repo auth eb532a3 --format json"
     )]
     Szz(SzzArgs),
+    /// Write a report people read: the review of one incident, or the AI-risk report of a
+    /// quarter; Markdown, self-contained HTML and charts (SVG, PNG); after `faultline analyze`.
+    #[command(
+        after_help = "Examples:\n  faultline report incident INC-2026-021\n  faultline report quarter 2026-Q3\n  faultline report quarter --from 2026-06-01 --to 2026-08-31 --out /tmp/reports"
+    )]
+    Report(ReportArgs),
+}
+
+/// `faultline report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Which report.
+    #[command(subcommand)]
+    pub kind: ReportKind,
+    /// Where reports go (default: `reports/` beside the config); the report's folder is made
+    /// under it and `index.html` updated.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub out: Option<PathBuf>,
+}
+
+/// The reports.
+#[derive(Debug, Subcommand)]
+pub enum ReportKind {
+    /// The post-incident review of one incident: `incidents/ID/`.
+    Incident {
+        /// The incident's id, as the `incidents` table holds it.
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+    /// The quarterly AI-risk report: `quarters/2026-Q2/` (or `quarters/FROM..TO/`).
+    Quarter {
+        /// The quarter, such as 2026-Q2.
+        #[arg(value_name = "QUARTER", required_unless_present = "from", conflicts_with_all = ["from", "to"])]
+        quarter: Option<String>,
+        /// First day of a period of your own (with --to).
+        #[arg(long, value_name = "DATE", requires = "to")]
+        from: Option<String>,
+        /// Last day, included (with --from).
+        #[arg(long, value_name = "DATE", requires = "from")]
+        to: Option<String>,
+    },
 }
 
 /// `faultline szz`.
@@ -148,6 +189,12 @@ pub struct AnalyzeArgs {
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Where the reports go (default: `reports/` beside the config).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write no reports (every incident's review, every quarter's report, `index.html`).
+    #[arg(long, conflicts_with = "out")]
+    pub no_reports: bool,
 }
 
 /// `faultline ingest`.

@@ -34,6 +34,30 @@ pub struct Config {
     pub attribution: AttributionConfig,
     /// How blast radius weighs severities and tiers.
     pub blast_radius: BlastRadiusConfig,
+    /// What the organisation requires of changes (review trailers).
+    pub policy: PolicyConfig,
+}
+
+/// `[policy]`: what counts as a review.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// Trailer keys that name a reviewer, in addition to `Reviewed-by` and `Approved-by`.
+    #[serde(default)]
+    pub review_trailers: Vec<String>,
+}
+
+impl PolicyConfig {
+    /// Every trailer key that names a reviewer: the two built in, then the configured ones.
+    pub fn review_keys(&self) -> Vec<String> {
+        let mut keys = vec!["Reviewed-by".to_string(), "Approved-by".to_string()];
+        for key in &self.review_trailers {
+            if !keys.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+                keys.push(key.clone());
+            }
+        }
+        keys
+    }
 }
 
 /// `[attribution]`: the window and the weights of the evidence (see `docs/attribution.md`);
@@ -111,6 +135,10 @@ pub struct RepoSource {
     pub name: String,
     /// Path to the work tree or the bare repository.
     pub path: PathBuf,
+    /// Its web address (`https://github.com/acme/shop`), for links to commits in reports;
+    /// default: read from the `origin` remote.
+    #[serde(default)]
+    pub url: Option<String>,
 }
 
 /// One deploy log and how to read it.
@@ -256,6 +284,8 @@ struct RawConfig {
     attribution: AttributionConfig,
     #[serde(default)]
     blast_radius: BlastRadiusConfig,
+    #[serde(default)]
+    policy: PolicyConfig,
 }
 
 impl Config {
@@ -400,6 +430,30 @@ impl Config {
                 "blast_radius.unknown_impact_minutes: expected a non-negative number of minutes".into(),
             ));
         }
+        for key in &raw.policy.review_trailers {
+            if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                return Err(at_key(
+                    path,
+                    text,
+                    "review_trailers",
+                    format!("policy.review_trailers: {key:?} is not a trailer key; expected letters, digits and '-', such as Signed-off-by"),
+                ));
+            }
+        }
+        for repo in &raw.repos {
+            if let Some(url) = &repo.url {
+                if !(url.starts_with("https://") || url.starts_with("http://"))
+                    || url.contains(char::is_whitespace)
+                {
+                    return Err(at_key(
+                        path,
+                        text,
+                        &format!("\"{url}\""),
+                        format!("repos.url {url:?}: expected a web address starting with https://"),
+                    ));
+                }
+            }
+        }
 
         Ok(Config {
             path: path.to_path_buf(),
@@ -424,6 +478,7 @@ impl Config {
             provenance: raw.provenance,
             attribution: raw.attribution,
             blast_radius: raw.blast_radius,
+            policy: raw.policy,
         })
     }
 

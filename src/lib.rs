@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod model;
 pub mod provenance_report;
 pub mod render;
+pub mod report;
 pub mod store;
 pub mod tables;
 

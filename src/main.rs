@@ -66,6 +66,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             print_ingest_report(&report);
             let analysis = faultline::analyze::analyze(&config).context("analysis failed")?;
             print_analysis_report(&analysis);
+            if !args.no_reports {
+                let out = args.out.clone().unwrap_or_else(|| faultline::report::default_out(&config));
+                let data = faultline::report::Dataset::load(&config)?;
+                let written = faultline::report::write_all(&data, &out)?;
+                eprintln!(
+                    "faultline: {written} report(s) and an index in {}",
+                    render::escape_terminal(&out.join("index.html").display().to_string())
+                );
+            }
             let summary = faultline::provenance_report::summary_from_store(&Store::new(&config.store))?;
             let text = match args.format {
                 Format::Table => {
@@ -110,6 +119,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 cli::TableOrJson::Json => render::json::to_string(&links),
             };
             emit(&text)
+        }
+        Command::Report(args) => {
+            let out = args.out.clone().unwrap_or_else(|| faultline::report::default_out(&config));
+            let data = faultline::report::Dataset::load(&config)?;
+            let folder = match &args.kind {
+                cli::ReportKind::Incident { id } => faultline::report::write_incident(&data, id, &out)?,
+                cli::ReportKind::Quarter { quarter, from, to } => {
+                    let period = match (quarter, from, to) {
+                        (Some(q), _, _) => faultline::report::Period::quarter(q)?,
+                        (None, Some(from), Some(to)) => faultline::report::Period::dates(from, to)?,
+                        _ => unreachable!("clap requires a quarter or --from and --to"),
+                    };
+                    faultline::report::write_quarter(&data, &period, &out)?
+                }
+            };
+            faultline::report::write_index(&out)?;
+            emit(&format!("{}\n", render::escape_terminal(&folder.join("report.html").display().to_string())))
         }
         Command::Rank(args) => {
             let since = match args.since.as_deref() {

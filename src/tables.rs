@@ -1046,3 +1046,106 @@ pub fn blast_radius_from_frame(frame: &DataFrame) -> Result<Vec<(String, String,
         })
         .collect())
 }
+
+/// The `deploy_commits` table back as records, in its order.
+pub fn deploy_commits_from_frame(frame: &DataFrame) -> Result<Vec<crate::model::DeployCommit>> {
+    let t = names::DEPLOY_COMMITS;
+    let s = |n: &str| strings(frame, t, n);
+    let (mut deploy, mut service, mut environment) = (s("deploy_id")?, s("service")?, s("environment")?);
+    let (mut repo, mut sha) = (s("repo")?, s("sha")?);
+    let (position, at) = (ints(frame, t, "position")?, ints(frame, t, "deployed_epoch")?);
+    Ok((0..frame.height())
+        .map(|k| crate::model::DeployCommit {
+            deploy_id: deploy[k].take().unwrap_or_default(),
+            service: service[k].take().unwrap_or_default(),
+            environment: environment[k].take().unwrap_or_default(),
+            repo: repo[k].take().unwrap_or_default(),
+            sha: sha[k].take().unwrap_or_default(),
+            position: position[k].unwrap_or(0) as i32,
+            deployed_at: DateTime::from_timestamp(at[k].unwrap_or(0), 0).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// The `szz_links` table back as records, in its order.
+pub fn szz_links_from_frame(frame: &DataFrame) -> Result<Vec<crate::model::SzzLine>> {
+    let t = names::SZZ_LINKS;
+    let s = |n: &str| strings(frame, t, n);
+    let (mut incident, mut repo, mut fix) = (s("incident_id")?, s("repo")?, s("fix_sha")?);
+    let (mut blamed, mut path, line) = (s("blamed_sha")?, s("path")?, ints(frame, t, "line")?);
+    Ok((0..frame.height())
+        .map(|k| crate::model::SzzLine {
+            incident_id: incident[k].take().unwrap_or_default(),
+            repo: repo[k].take().unwrap_or_default(),
+            fix_sha: fix[k].take().unwrap_or_default(),
+            blamed_sha: blamed[k].take().unwrap_or_default(),
+            path: path[k].take().unwrap_or_default(),
+            line: line[k].unwrap_or(0) as i32,
+        })
+        .collect())
+}
+
+/// What the reports need of a commit (see [`COMMIT_REPORT_COLUMNS`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommitBrief {
+    /// Repository.
+    pub repo: String,
+    /// Commit id.
+    pub sha: String,
+    /// First line of the message.
+    pub subject: String,
+    /// Author's name.
+    pub author_name: String,
+    /// Author's address.
+    pub author_email: String,
+    /// When it was committed.
+    pub committed_at: DateTime<Utc>,
+    /// Its trailers, in message order.
+    pub trailers: Vec<Trailer>,
+    /// Lines added.
+    pub added_lines: i64,
+    /// Lines deleted.
+    pub deleted_lines: i64,
+}
+
+/// The columns of `commits` that [`commit_briefs_from_frame`] reads.
+pub const COMMIT_REPORT_COLUMNS: &[&str] = &[
+    "repo",
+    "sha",
+    "subject",
+    "author_name",
+    "author_email",
+    "committer_epoch",
+    "trailer_keys",
+    "trailer_values",
+    "added_lines",
+    "deleted_lines",
+];
+
+/// Commits without their bodies and files, from [`COMMIT_REPORT_COLUMNS`].
+pub fn commit_briefs_from_frame(frame: &DataFrame) -> Result<Vec<CommitBrief>> {
+    let t = names::COMMITS;
+    let s = |n: &str| strings(frame, t, n);
+    let (mut repo, mut sha, mut subject) = (s("repo")?, s("sha")?, s("subject")?);
+    let (mut name, mut email) = (s("author_name")?, s("author_email")?);
+    let at = ints(frame, t, "committer_epoch")?;
+    let (keys, values) = (lists(frame, t, "trailer_keys")?, lists(frame, t, "trailer_values")?);
+    let (added, deleted) = (ints(frame, t, "added_lines")?, ints(frame, t, "deleted_lines")?);
+    Ok((0..frame.height())
+        .map(|k| CommitBrief {
+            repo: repo[k].take().unwrap_or_default(),
+            sha: sha[k].take().unwrap_or_default(),
+            subject: subject[k].take().unwrap_or_default(),
+            author_name: name[k].take().unwrap_or_default(),
+            author_email: email[k].take().unwrap_or_default(),
+            committed_at: DateTime::from_timestamp(at[k].unwrap_or(0), 0).unwrap_or_default(),
+            trailers: keys[k]
+                .iter()
+                .zip(&values[k])
+                .map(|(key, value)| Trailer { key: key.clone(), value: value.clone() })
+                .collect(),
+            added_lines: added[k].unwrap_or(0),
+            deleted_lines: deleted[k].unwrap_or(0),
+        })
+        .collect())
+}

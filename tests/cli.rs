@@ -998,6 +998,7 @@ fn szz_blames_the_commits_that_wrote_what_a_fix_changed_across_a_rename() {
     let walker = faultline::ingest::git::Walker::open(&faultline::config::RepoSource {
         name: "r".into(),
         path: ws.path().join("r"),
+        url: None,
     })
     .unwrap();
     // libgit2's blame, and the indexed history's blame from the store, agree exactly.

@@ -5,6 +5,7 @@ pub mod attribution;
 pub mod blame;
 pub mod blast_radius;
 pub mod deploy_contents;
+pub mod dora;
 pub mod explain;
 pub mod rank;
 pub mod szz;

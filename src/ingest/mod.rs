@@ -173,7 +173,12 @@ pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) 
             &mut warnings,
         )?
     };
-    let state = BTreeMap::from([(PROVENANCE_INPUTS.to_string(), inputs)]);
+    let mut state = BTreeMap::from([(PROVENANCE_INPUTS.to_string(), inputs)]);
+    for (repo, url) in &remotes {
+        if let Some(url) = url {
+            state.insert(format!("{REMOTE_URL}{repo}"), url.clone());
+        }
+    }
     snapshot.put(names::INGEST_STATE, &mut tables::state_frame(&state)?)?;
     snapshot.put(names::REPO_HEADS, &mut tables::heads_frame(&heads)?)?;
     snapshot.put(names::SERVICES, &mut tables::services_frame(&events.services)?)?;
@@ -200,6 +205,9 @@ pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) 
         warnings,
     })
 }
+
+/// The prefix of the `ingest_state` keys holding each repository's `origin` remote URL.
+pub const REMOTE_URL: &str = "remote_url:";
 
 /// The `ingest_state` key of the fingerprint of what provenance was computed from.
 const PROVENANCE_INPUTS: &str = "provenance_inputs";

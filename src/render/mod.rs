@@ -1,12 +1,17 @@
 //! Renderers: pure functions from findings to text. Each output format is one file; none of
 //! them reads the store or the clock.
 
+pub mod chart;
 pub mod csv;
+pub mod doc;
 pub mod explain;
 pub mod graph;
+pub mod html;
 pub mod json;
+pub mod markdown;
 pub mod provenance;
 pub mod rank;
+pub mod report;
 pub mod summary;
 pub mod szz;
 pub mod table;

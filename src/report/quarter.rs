@@ -1,0 +1,526 @@
+//! The quarterly AI-risk report: how AI-written changes compare with the others over a period.
+//! From `commits`, `provenance`, `deploys`, `deploy_commits`, `incidents`, `suspects`,
+//! `blast_radius` and `services`:
+//!
+//! - AI share of commits (committed in the period), changed lines and production deploys,
+//!   week by week (weeks start on Monday, UTC), by tool and by model;
+//! - the DORA four keys for production deploys carrying AI-provenance commits against the
+//!   others (`analyze::dora`); a deploy failed when it is a likely cause (P ≥ 0.5) of an
+//!   incident or was rolled back;
+//! - incident-minutes (start to mitigation) of incidents that started in the period, shared out
+//!   by P(cause) to AI, human-attested and unknown-origin commits and to "no change";
+//! - the top AI commits by realized and by potential blast radius, and services ranked by
+//!   AI-attributed incident-minutes;
+//! - governance: AI commits shipped to production on tier-1 services with no review trailer
+//!   naming someone other than the author, and the share of deployed code of unknown origin.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Datelike, Duration, Utc};
+
+use super::{Dataset, Period};
+use crate::analyze::dora::{self, Comparison, DeployFacts, Group};
+use crate::model::{DeployKind, DeployStatus, SuspectKind};
+use crate::provenance_report::Origin;
+
+/// A deploy is a likely cause of an incident at or above this probability.
+pub const LIKELY_CAUSE: f64 = 0.5;
+
+/// Rows in the top-commit tables.
+pub const TOP: usize = 10;
+
+/// The quarterly report.
+#[derive(Debug, Clone)]
+pub struct Quarter {
+    /// The period.
+    pub period: Period,
+    /// Week by week.
+    pub weeks: Vec<Week>,
+    /// AI commits by tool and model.
+    pub tools: Vec<ToolRow>,
+    /// Totals over the period.
+    pub totals: Week,
+    /// The four keys, AI against the others.
+    pub dora: Comparison,
+    /// Production deploys that shipped no new commits (redeploys), outside the comparison.
+    pub deploys_without_commits: usize,
+    /// Incident-minutes by where the cause lies.
+    pub minutes: Minutes,
+    /// Top AI commits by realized blast radius (above zero).
+    pub top_realized: Vec<TopCommit>,
+    /// Top AI commits by potential blast radius.
+    pub top_potential: Vec<TopCommit>,
+    /// Services by AI-attributed risk.
+    pub services: Vec<ServiceRisk>,
+    /// AI commits on tier-1 services without review.
+    pub unreviewed: Vec<Unreviewed>,
+    /// AI commits shipped to tier-1 services in all.
+    pub tier1_ai_commits: usize,
+    /// Deployed code by origin.
+    pub deployed: Deployed,
+}
+
+/// One week (or the whole period, for totals).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Week {
+    /// Monday of the week.
+    pub start: Option<DateTime<Utc>>,
+    /// Commits committed.
+    pub commits: usize,
+    /// Of which AI.
+    pub ai_commits: usize,
+    /// AI commits by tool (first tool named; `unnamed` when none is).
+    pub by_tool: BTreeMap<String, usize>,
+    /// Lines changed (added + deleted).
+    pub lines: i64,
+    /// Of which written by AI (the commit's AI line share when known, else all its lines).
+    pub ai_lines: f64,
+    /// Production deploys.
+    pub deploys: usize,
+    /// Of which carrying AI-provenance commits.
+    pub ai_deploys: usize,
+}
+
+impl Week {
+    /// AI share of commits, lines, deploys (`None` with nothing to share).
+    pub fn shares(&self) -> [Option<f64>; 3] {
+        let share = |part: f64, all: f64| (all > 0.0).then(|| part / all);
+        [
+            share(self.ai_commits as f64, self.commits as f64),
+            share(self.ai_lines, self.lines as f64),
+            share(self.ai_deploys as f64, self.deploys as f64),
+        ]
+    }
+}
+
+/// AI commits of one tool and model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolRow {
+    /// Tool.
+    pub tool: String,
+    /// Model (`-` when none is stated).
+    pub model: String,
+    /// Commits.
+    pub commits: usize,
+    /// Lines changed by AI.
+    pub ai_lines: f64,
+    /// Production deploys that shipped them.
+    pub deploys: usize,
+    /// First and last week seen.
+    pub first: DateTime<Utc>,
+    /// Last week seen.
+    pub last: DateTime<Utc>,
+}
+
+/// Incident-minutes shared out by cause.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Minutes {
+    /// Incidents that started in the period.
+    pub incidents: usize,
+    /// Their minutes of impact.
+    pub total: f64,
+    /// Attributed to AI-provenance commits.
+    pub ai: f64,
+    /// To commits a person attested.
+    pub human: f64,
+    /// To commits of unknown origin.
+    pub unknown: f64,
+    /// To no change at all.
+    pub no_change: f64,
+    /// To deploys, beyond what their commits explain (configuration, image-only deploys).
+    pub deploy_only: f64,
+}
+
+/// An AI commit and its blast radius.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopCommit {
+    /// Repository.
+    pub repo: String,
+    /// Commit.
+    pub sha: String,
+    /// Subject.
+    pub subject: String,
+    /// Tools.
+    pub tools: Vec<String>,
+    /// Realized blast radius.
+    pub realized: f64,
+    /// Potential blast radius.
+    pub potential: f64,
+    /// Link, when known.
+    pub url: Option<String>,
+}
+
+/// One service's AI-attributed risk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceRisk {
+    /// Service.
+    pub service: String,
+    /// Tier.
+    pub tier: Option<i32>,
+    /// AI commits shipped to production.
+    pub ai_commits: usize,
+    /// Commits shipped to production.
+    pub commits: usize,
+    /// AI share of the lines shipped.
+    pub ai_line_share: Option<f64>,
+    /// Expected incidents caused by AI commits (Σ P).
+    pub ai_incidents: f64,
+    /// Incident-minutes attributed to AI commits shipped to it.
+    pub ai_minutes: f64,
+}
+
+/// An AI commit on a tier-1 service without review.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unreviewed {
+    /// Repository.
+    pub repo: String,
+    /// Commit.
+    pub sha: String,
+    /// Subject.
+    pub subject: String,
+    /// Tools.
+    pub tools: Vec<String>,
+    /// Tier-1 services it reached.
+    pub services: Vec<String>,
+    /// First production deploy.
+    pub deployed_at: DateTime<Utc>,
+    /// Review trailers that were there but named the author.
+    pub self_reviewed: bool,
+    /// Link, when known.
+    pub url: Option<String>,
+}
+
+/// Code shipped to production in the period, by origin.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Deployed {
+    /// Commits shipped.
+    pub commits: usize,
+    /// Of unknown origin.
+    pub unknown_commits: usize,
+    /// Lines shipped.
+    pub lines: i64,
+    /// Of unknown origin.
+    pub unknown_lines: i64,
+    /// Production deploys whose commit is in no ingested repository.
+    pub deploys_not_in_history: usize,
+}
+
+/// Monday 00:00 UTC of the week holding `at`.
+pub fn week_of(at: DateTime<Utc>) -> DateTime<Utc> {
+    let day = at.date_naive() - Duration::days(at.weekday().num_days_from_monday() as i64);
+    day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc()
+}
+
+/// The report for `period`.
+pub fn report(data: &Dataset, period: &Period) -> Quarter {
+    let mut weeks: BTreeMap<DateTime<Utc>, Week> = BTreeMap::new();
+    let mut w = week_of(period.from);
+    while w < period.to {
+        weeks.insert(w, Week { start: Some(w), ..Week::default() });
+        w += Duration::days(7);
+    }
+    let ai_lines = |repo: &str, sha: &str, lines: i64| -> f64 {
+        match data.provenance.get(&(repo.to_string(), sha.to_string())) {
+            Some(p) if p.ai => p.ai_line_share.map_or(lines as f64, |s| s * lines as f64),
+            _ => 0.0,
+        }
+    };
+    let first_tool = |repo: &str, sha: &str| -> (String, String) {
+        let p = data.provenance.get(&(repo.to_string(), sha.to_string()));
+        (
+            p.and_then(|p| p.tools.first().cloned()).unwrap_or_else(|| "unnamed".into()),
+            p.and_then(|p| p.models.first().cloned()).unwrap_or_else(|| "-".into()),
+        )
+    };
+    // Commits, in a fixed order.
+    let mut commits: Vec<&crate::tables::CommitBrief> =
+        data.commits.values().filter(|c| period.contains(c.committed_at)).collect();
+    commits.sort_by(|a, b| (a.committed_at, &a.repo, &a.sha).cmp(&(b.committed_at, &b.repo, &b.sha)));
+    let mut tools: BTreeMap<(String, String), ToolRow> = BTreeMap::new();
+    for c in &commits {
+        let Some(week) = weeks.get_mut(&week_of(c.committed_at)) else { continue };
+        let lines = c.added_lines + c.deleted_lines;
+        week.commits += 1;
+        week.lines += lines;
+        if data.origin(&c.repo, &c.sha) == Origin::Ai {
+            let (tool, model) = first_tool(&c.repo, &c.sha);
+            let ai = ai_lines(&c.repo, &c.sha, lines);
+            week.ai_commits += 1;
+            week.ai_lines += ai;
+            *week.by_tool.entry(tool.clone()).or_default() += 1;
+            let row = tools.entry((tool.clone(), model.clone())).or_insert(ToolRow {
+                tool,
+                model,
+                commits: 0,
+                ai_lines: 0.0,
+                deploys: 0,
+                first: week_of(c.committed_at),
+                last: week_of(c.committed_at),
+            });
+            row.commits += 1;
+            row.ai_lines += ai;
+            row.last = week_of(c.committed_at);
+        }
+    }
+
+    // Production deploys in the period, and the facts the four keys need.
+    let mut rolled_back: HashMap<&str, DateTime<Utc>> = HashMap::new();
+    for d in data.deploys.iter().filter(|d| d.kind == DeployKind::Rollback) {
+        if let Some(of) = d.rollback_of.as_deref() {
+            let at = d.finished_at.unwrap_or(d.started_at);
+            rolled_back.entry(of).and_modify(|t| *t = (*t).min(at)).or_insert(at);
+        }
+    }
+    let mut caused: HashMap<&str, f64> = HashMap::new();
+    for incident in &data.incidents {
+        for s in data.suspects.get(&incident.id).into_iter().flatten() {
+            if s.kind == SuspectKind::Deploy && s.probability >= LIKELY_CAUSE {
+                let restore = data.impact_minutes(incident);
+                if let Some(id) = s.deploy_id.as_deref() {
+                    caused.entry(id).and_modify(|m| *m = m.min(restore)).or_insert(restore);
+                }
+            }
+        }
+    }
+    let tier1: BTreeSet<&str> =
+        data.services.iter().filter(|s| s.tier == Some(1)).map(|s| s.name.as_str()).collect();
+    let mut facts = Vec::new();
+    let mut deploys_without_commits = 0;
+    let mut deployed = Deployed::default();
+    let mut seen_shipped: BTreeSet<(&str, &str)> = BTreeSet::new();
+    let mut tier1_reached: BTreeMap<(&str, &str), (BTreeSet<&str>, DateTime<Utc>)> = BTreeMap::new();
+    let mut service_rows: BTreeMap<&str, ServiceRisk> = BTreeMap::new();
+    let mut service_lines: BTreeMap<&str, (i64, f64)> = BTreeMap::new();
+    let mut tool_deploys: BTreeMap<(String, String), BTreeSet<&str>> = BTreeMap::new();
+    for d in &data.deploys {
+        if !period.contains(d.started_at)
+            || d.kind != DeployKind::Deploy
+            || d.status != DeployStatus::Success
+            || !data.is_production(&d.environment)
+        {
+            continue;
+        }
+        let shipped = data.shipped.get(&d.id).map(Vec::as_slice).unwrap_or(&[]);
+        if shipped.is_empty() {
+            if let (Some(repo), Some(sha)) = (d.repo.as_deref(), d.sha.as_deref()) {
+                if !data.commits.contains_key(&(repo.to_string(), sha.to_string())) {
+                    deployed.deploys_not_in_history += 1;
+                }
+            }
+            deploys_without_commits += 1;
+            continue;
+        }
+        let ai = shipped.iter().any(|c| data.origin(&c.repo, &c.sha) == Origin::Ai);
+        let lead_minutes = shipped
+            .iter()
+            .filter_map(|c| data.commits.get(&(c.repo.clone(), c.sha.clone())))
+            .map(|c| ((d.started_at - c.committed_at).num_seconds() as f64 / 60.0).max(0.0))
+            .collect();
+        let by_incident = caused.get(d.id.as_str()).copied();
+        let by_rollback = rolled_back
+            .get(d.id.as_str())
+            .map(|at| ((*at - d.started_at).num_seconds() as f64 / 60.0).max(0.0));
+        facts.push(DeployFacts {
+            group: if ai { Group::Ai } else { Group::Human },
+            lead_minutes,
+            failed: by_incident.is_some() || by_rollback.is_some(),
+            restore_minutes: by_incident.or(by_rollback),
+        });
+        if let Some(week) = weeks.get_mut(&week_of(d.started_at)) {
+            week.deploys += 1;
+            week.ai_deploys += usize::from(ai);
+        }
+        let row = service_rows.entry(d.service.as_str()).or_insert_with(|| ServiceRisk {
+            service: d.service.clone(),
+            tier: data.tier(&d.service),
+            ai_commits: 0,
+            commits: 0,
+            ai_line_share: None,
+            ai_incidents: 0.0,
+            ai_minutes: 0.0,
+        });
+        for c in shipped {
+            let Some(brief) = data.commits.get(&(c.repo.clone(), c.sha.clone())) else { continue };
+            let lines = brief.added_lines + brief.deleted_lines;
+            let origin = data.origin(&c.repo, &c.sha);
+            row.commits += 1;
+            let entry = service_lines.entry(d.service.as_str()).or_default();
+            entry.0 += lines;
+            if origin == Origin::Ai {
+                row.ai_commits += 1;
+                entry.1 += ai_lines(&c.repo, &c.sha, lines);
+                tool_deploys.entry(first_tool(&c.repo, &c.sha)).or_default().insert(d.id.as_str());
+                if tier1.contains(d.service.as_str()) {
+                    let reach = tier1_reached
+                        .entry((c.repo.as_str(), c.sha.as_str()))
+                        .or_insert((BTreeSet::new(), d.started_at));
+                    reach.0.insert(d.service.as_str());
+                    reach.1 = reach.1.min(d.started_at);
+                }
+            }
+            if seen_shipped.insert((c.repo.as_str(), c.sha.as_str())) {
+                deployed.commits += 1;
+                deployed.lines += lines;
+                if origin == Origin::Unknown {
+                    deployed.unknown_commits += 1;
+                    deployed.unknown_lines += lines;
+                }
+            }
+        }
+    }
+    for (key, deploys) in tool_deploys {
+        if let Some(row) = tools.get_mut(&key) {
+            row.deploys = deploys.len();
+        }
+    }
+    for (service, (lines, ai)) in &service_lines {
+        if let Some(row) = service_rows.get_mut(service) {
+            row.ai_line_share = (*lines > 0).then(|| ai / *lines as f64);
+        }
+    }
+
+    // Incident-minutes.
+    let mut minutes = Minutes::default();
+    for incident in data.incidents.iter().filter(|i| period.contains(i.started_at)) {
+        let impact = data.impact_minutes(incident);
+        minutes.incidents += 1;
+        minutes.total += impact;
+        let (mut to_commits, mut to_deploys, mut none) = (0.0, 0.0, 0.0);
+        for s in data.suspects.get(&incident.id).into_iter().flatten() {
+            match s.kind {
+                SuspectKind::NoChange => none += s.probability,
+                SuspectKind::Deploy => to_deploys += s.probability,
+                SuspectKind::Commit => {
+                    let (repo, sha) = (s.repo.as_deref().unwrap_or(""), s.sha.as_deref().unwrap_or(""));
+                    to_commits += s.probability;
+                    let share = s.probability * impact;
+                    match data.origin(repo, sha) {
+                        Origin::Ai => {
+                            minutes.ai += share;
+                            let service = s
+                                .deploy_id
+                                .as_deref()
+                                .and_then(|id| data.deploy_index.get(id))
+                                .map(|&i| &data.deploys[i].service);
+                            if let Some(row) = service.and_then(|svc| service_rows.get_mut(svc.as_str())) {
+                                row.ai_incidents += s.probability;
+                                row.ai_minutes += share;
+                            }
+                        }
+                        Origin::Human => minutes.human += share,
+                        Origin::Unknown => minutes.unknown += share,
+                    }
+                }
+            }
+        }
+        minutes.no_change += none * impact;
+        minutes.deploy_only += (to_deploys - to_commits).max(0.0) * impact;
+    }
+
+    // Blast radius of AI commits committed in the period.
+    let mut top: Vec<TopCommit> = commits
+        .iter()
+        .filter(|c| data.origin(&c.repo, &c.sha) == Origin::Ai)
+        .map(|c| {
+            let (realized, potential) =
+                data.radius.get(&(c.repo.clone(), c.sha.clone())).copied().unwrap_or((0.0, 0.0));
+            TopCommit {
+                repo: c.repo.clone(),
+                sha: c.sha.clone(),
+                subject: c.subject.clone(),
+                tools: data
+                    .provenance
+                    .get(&(c.repo.clone(), c.sha.clone()))
+                    .map(|p| p.tools.clone())
+                    .unwrap_or_default(),
+                realized,
+                potential,
+                url: data.commit_url(&c.repo, &c.sha),
+            }
+        })
+        .collect();
+    let key = |c: &TopCommit| (c.repo.clone(), c.sha.clone());
+    top.sort_by(|a, b| {
+        b.realized
+            .total_cmp(&a.realized)
+            .then(b.potential.total_cmp(&a.potential))
+            .then_with(|| key(a).cmp(&key(b)))
+    });
+    let top_realized: Vec<TopCommit> = top.iter().filter(|c| c.realized > 0.0).take(TOP).cloned().collect();
+    top.sort_by(|a, b| {
+        b.potential
+            .total_cmp(&a.potential)
+            .then(b.realized.total_cmp(&a.realized))
+            .then_with(|| key(a).cmp(&key(b)))
+    });
+    let top_potential: Vec<TopCommit> = top.into_iter().take(TOP).collect();
+
+    let mut services: Vec<ServiceRisk> = service_rows.into_values().collect();
+    services.sort_by(|a, b| {
+        b.ai_minutes
+            .total_cmp(&a.ai_minutes)
+            .then(b.ai_incidents.total_cmp(&a.ai_incidents))
+            .then(b.ai_commits.cmp(&a.ai_commits))
+            .then_with(|| a.service.cmp(&b.service))
+    });
+
+    // Governance.
+    let tier1_ai_commits = tier1_reached.len();
+    let mut unreviewed = Vec::new();
+    for ((repo, sha), (reached, at)) in tier1_reached {
+        let Some(brief) = data.commits.get(&(repo.to_string(), sha.to_string())) else { continue };
+        if !data.reviewers(brief).is_empty() {
+            continue;
+        }
+        let self_reviewed = brief.trailers.iter().any(|t| data.review_keys.iter().any(|k| t.is(k)));
+        unreviewed.push(Unreviewed {
+            repo: repo.to_string(),
+            sha: sha.to_string(),
+            subject: brief.subject.clone(),
+            tools: data
+                .provenance
+                .get(&(repo.to_string(), sha.to_string()))
+                .map(|p| p.tools.clone())
+                .unwrap_or_default(),
+            services: reached.into_iter().map(str::to_string).collect(),
+            deployed_at: at,
+            self_reviewed,
+            url: data.commit_url(repo, sha),
+        });
+    }
+    unreviewed.sort_by(|a, b| (a.deployed_at, &a.repo, &a.sha).cmp(&(b.deployed_at, &b.repo, &b.sha)));
+
+    let weeks: Vec<Week> = weeks.into_values().collect();
+    let mut totals = Week::default();
+    for week in &weeks {
+        totals.commits += week.commits;
+        totals.ai_commits += week.ai_commits;
+        totals.lines += week.lines;
+        totals.ai_lines += week.ai_lines;
+        totals.deploys += week.deploys;
+        totals.ai_deploys += week.ai_deploys;
+        for (tool, n) in &week.by_tool {
+            *totals.by_tool.entry(tool.clone()).or_default() += n;
+        }
+    }
+    let mut tools: Vec<ToolRow> = tools.into_values().collect();
+    tools.sort_by(|a, b| {
+        b.commits.cmp(&a.commits).then_with(|| (&a.tool, &a.model).cmp(&(&b.tool, &b.model)))
+    });
+    let days = (period.to - period.from).num_seconds() as f64 / 86_400.0;
+    Quarter {
+        period: period.clone(),
+        weeks,
+        tools,
+        totals,
+        dora: dora::compare(&facts, days),
+        deploys_without_commits,
+        minutes,
+        top_realized,
+        top_potential,
+        services,
+        unreviewed,
+        tier1_ai_commits,
+        deployed,
+    }
+}
