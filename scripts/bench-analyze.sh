@@ -6,7 +6,8 @@
 #
 # Ingests once (not timed), then for each run: `git log --numstat` over each configured
 # repository's local branches and HEAD (reading the history once, as a reference), and
-# `faultline analyze` (which ingests what is new, then analyzes). Prints wall seconds and peak
+# `faultline analyze --no-reports` (which ingests what is new, then analyzes; the reports are
+# timed by scripts/bench-report.sh). Prints wall seconds and peak
 # RSS of both and the median ratio. Needs GNU time.
 set -euo pipefail
 dir=$(cd "$1" && pwd)
@@ -37,7 +38,7 @@ echo "company: $dir ($commits commits on local branches and HEAD), $(nproc) core
 ratios=()
 for run in $(seq "$runs"); do
   read -r git_s git_kib < <(measure bash -c "$(declare -f git_log); repos='$repos'; git_log")
-  read -r fl_s fl_kib < <(measure "$bin" --config "$dir/faultline.toml" analyze)
+  read -r fl_s fl_kib < <(measure "$bin" --config "$dir/faultline.toml" analyze --no-reports)
   ratio=$(python3 -c "print(f'{$fl_s / $git_s:.2f}')")
   ratios+=("$ratio")
   echo "run $run: git log --numstat ${git_s}s ${git_kib} KiB peak; faultline analyze ${fl_s}s ${fl_kib} KiB peak; ratio ${ratio}x"

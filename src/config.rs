@@ -436,7 +436,7 @@ impl Config {
                     path,
                     text,
                     "review_trailers",
-                    format!("policy.review_trailers: {key:?} is not a trailer key; expected letters, digits and '-', such as Signed-off-by"),
+                    format!("policy.review_trailers: {key:?} is not a trailer key; expected letters, digits and '-', such as Acked-by"),
                 ));
             }
         }
@@ -557,6 +557,23 @@ path = "catalog.yaml"
         assert_eq!(config.incidents[0].path, PathBuf::from("/data/co/incidents.jsonl"));
         assert_eq!(config.catalog.unwrap().path, PathBuf::from("/data/co/catalog.yaml"));
         assert!(config.provenance.rules.is_empty());
+    }
+
+    #[test]
+    fn review_trailers_and_repository_urls_are_checked() {
+        let ok = "[[repos]]\nname = \"a\"\npath = \"x\"\nurl = \"https://github.com/acme/a\"\n[policy]\nreview_trailers = [\"Acked-by\", \"reviewed-BY\"]\n";
+        let config = Config::parse(Path::new("c.toml"), ok).unwrap();
+        assert_eq!(config.repos[0].url.as_deref(), Some("https://github.com/acme/a"));
+        assert_eq!(config.policy.review_keys(), ["Reviewed-by", "Approved-by", "Acked-by"]);
+        let bad_key = "[policy]\nreview_trailers = [\"Reviewed by\"]\n";
+        let err = Config::parse(Path::new("c.toml"), bad_key).unwrap_err().to_string();
+        assert_eq!(err, "c.toml:2:1: policy.review_trailers: \"Reviewed by\" is not a trailer key; expected letters, digits and '-', such as Acked-by");
+        let bad_url = "[[repos]]\nname = \"a\"\npath = \"x\"\nurl = \"javascript:alert(1)\"\n";
+        let err = Config::parse(Path::new("c.toml"), bad_url).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "c.toml:4:7: repos.url \"javascript:alert(1)\": expected a web address starting with https://"
+        );
     }
 
     #[test]

@@ -69,10 +69,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if !args.no_reports {
                 let out = args.out.clone().unwrap_or_else(|| faultline::report::default_out(&config));
                 let data = faultline::report::Dataset::load(&config)?;
-                let written = faultline::report::write_all(&data, &out)?;
+                let written = faultline::report::write_all(&data, &out, faultline::report::ANALYZE_REVIEWS)?;
                 eprintln!(
-                    "faultline: {written} report(s) and an index in {}",
-                    render::escape_terminal(&out.join("index.html").display().to_string())
+                    "faultline: {} incident review(s), {} quarterly report(s) and the index in {}{}",
+                    written.reviews,
+                    written.quarters,
+                    render::escape_terminal(&out.join("index.html").display().to_string()),
+                    match written.skipped {
+                        0 => String::new(),
+                        n => format!(
+                            "; the {n} older incident(s) get a review with `faultline report incident ID`"
+                        ),
+                    }
                 );
             }
             let summary = faultline::provenance_report::summary_from_store(&Store::new(&config.store))?;

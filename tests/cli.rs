@@ -1,6 +1,8 @@
 //! The command line, as a specification: each test builds its input (git repositories with
 //! fixed times, a config), runs `faultline`, and asserts exact output.
 
+#[path = "cli/reports.rs"]
+mod reports;
 #[path = "cli/sample_company.rs"]
 mod sample_company;
 mod support;
@@ -391,7 +393,10 @@ fn unknown_config_key_is_a_positioned_error_with_exit_code_2() {
     assert_eq!(out.code, 2);
     let line = out.stderr.lines().next().unwrap();
     assert!(line.starts_with("faultline: error: "), "{line}");
-    assert!(line.contains("faultline.toml:4:1: unknown field `branch`, expected `name` or `path`"), "{line}");
+    assert!(
+        line.contains("faultline.toml:4:1: unknown field `branch`, expected one of `name`, `path`, `url`"),
+        "{line}"
+    );
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
 }
 

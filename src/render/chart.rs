@@ -349,7 +349,11 @@ impl Figure for Timeline {
             let (x, y) = chart.backend_coord(&(*t, SegmentValue::Exact(3)));
             let y_label = y - 13 * (4 - k as i32);
             root.draw(&PathElement::new(vec![(x, y_label + 6), (x, y)], INK.stroke_width(1)))?;
-            root.draw(&Text::new(format!("{name} {}", t.format("%H:%M")), (x + 3, y_label), font(11)))?;
+            // Near the right edge the name goes to the left of its line.
+            let words = format!("{name} {}", t.format("%H:%M"));
+            let width = root.estimate_text_size(&words, &font(11)).map_or(100, |(w, _)| w as i32);
+            let x_text = if x + 3 + width > root.dim_in_pixel().0 as i32 - 4 { x - 3 - width } else { x + 3 };
+            root.draw(&Text::new(words, (x_text, y_label), font(11)))?;
         }
         // Timeline events.
         chart.draw_series(self.events.iter().map(|t| {

@@ -36,19 +36,16 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// Code spans cannot hold escapes: use a fence longer than any backtick run inside.
+/// An id or a path as a code span. Code spans cannot hold escapes, so text that holds a
+/// backtick, `<`, `>` or `&` is written as escaped plain text instead: no renderer can then
+/// take any of it for markup. A pipe is escaped, as GitHub's tables read it even in code.
 fn code(text: &str) -> String {
     let clean: String =
         text.chars().map(|c| if c.is_control() || super::html::is_bidi(c) { ' ' } else { c }).collect();
-    let longest = clean.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest + 1);
-    // A pipe ends a table cell even inside a code span.
-    let clean = clean.replace('|', "\\|");
-    if clean.starts_with('`') || clean.ends_with('`') {
-        format!("{fence} {clean} {fence}")
-    } else {
-        format!("{fence}{clean}{fence}")
+    if clean.contains(['`', '<', '>', '&']) || clean.trim().is_empty() {
+        return escape(&clean);
     }
+    format!("`{}`", clean.replace('|', "\\|"))
 }
 
 fn inline(pieces: &[Inline]) -> String {
@@ -110,7 +107,7 @@ mod tests {
         assert_eq!(escape("- item"), "\\- item");
         assert_eq!(escape("12. x"), "12\\. x");
         assert_eq!(escape("INC-2026-011 v1.2"), "INC-2026-011 v1.2");
-        assert_eq!(code("a`b|c"), "``a`b\\|c``");
-        assert_eq!(code("`x"), "`` `x ``");
+        assert_eq!(code("dep-1|2"), "`dep-1\\|2`");
+        assert_eq!(code("a`b<i>"), "a\\`b&lt;i&gt;");
     }
 }

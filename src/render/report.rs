@@ -372,8 +372,11 @@ fn quarter_document(q: &Quarter, charts: &[Chart; 4]) -> Document {
         .iter()
         .map(|w| {
             let [c, l, d] = w.shares();
-            let mut tools: Vec<(&String, &usize)> = w.by_tool.iter().collect();
-            tools.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+            let ranked = |counts: &std::collections::BTreeMap<String, usize>| {
+                let mut items: Vec<(&String, &usize)> = counts.iter().collect();
+                items.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+                items.iter().map(|(t, n)| format!("{t} {n}")).collect::<Vec<_>>().join(", ")
+            };
             vec![
                 vec![text(w.start.map_or("–".into(), |s| s.format("%Y-%m-%d").to_string()))],
                 vec![text(w.commits.to_string())],
@@ -381,7 +384,8 @@ fn quarter_document(q: &Quarter, charts: &[Chart; 4]) -> Document {
                 vec![text(share(l))],
                 vec![text(w.deploys.to_string())],
                 vec![text(share(d))],
-                vec![text(tools.iter().map(|(t, n)| format!("{t} {n}")).collect::<Vec<_>>().join(", "))],
+                vec![text(ranked(&w.by_tool))],
+                vec![text(ranked(&w.by_model))],
             ]
         })
         .collect();
@@ -394,6 +398,7 @@ fn quarter_document(q: &Quarter, charts: &[Chart; 4]) -> Document {
             "prod deploys",
             "AI deploys",
             "AI commits by tool",
+            "by model",
         ]
         .map(String::from)
         .to_vec(),
@@ -473,8 +478,8 @@ fn quarter_document(q: &Quarter, charts: &[Chart; 4]) -> Document {
             row("change failure rate", rate(&a.change_failure), rate(&h.change_failure)),
             row(
                 "time to restore (median)",
-                format!("{} ({} restores)", mins(a.time_to_restore_median_minutes), a.restores),
-                format!("{} ({} restores)", mins(h.time_to_restore_median_minutes), h.restores),
+                format!("{} ({} restore(s))", mins(a.time_to_restore_median_minutes), a.restores),
+                format!("{} ({} restore(s))", mins(h.time_to_restore_median_minutes), h.restores),
             ),
         ],
     });
@@ -607,8 +612,8 @@ fn push_top(b: &mut Vec<Block>, top: &[TopCommit], empty: &str) {
             vec![
                 vec![commit_cell(&c.sha, &c.url)],
                 vec![text(&c.repo)],
-                vec![text(format!("{:.1}", c.realized))],
-                vec![text(format!("{:.1}", c.potential))],
+                vec![text(format!("{:.1}", c.realized.max(0.0)))],
+                vec![text(format!("{:.1}", c.potential.max(0.0)))],
                 vec![text(list_or_dash(&c.tools))],
                 vec![text(&c.subject)],
             ]

@@ -257,9 +257,8 @@ fn commit(
     probability: f64,
     evidence: &[String],
 ) -> SuspectCommit {
-    let key = (repo.clone(), sha.clone());
-    let brief = data.commits.get(&key);
-    let provenance = data.provenance.get(&key);
+    let brief = data.commits.get(&repo, &sha);
+    let provenance = data.provenance.get(&repo, &sha);
     SuspectCommit {
         subject: brief.map(|c| c.subject.clone()).unwrap_or_default(),
         author: brief.map(|c| format!("{} <{}>", c.author_name, c.author_email)).unwrap_or_default(),

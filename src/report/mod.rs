@@ -23,12 +23,49 @@ use crate::provenance_report::Origin;
 use crate::store::Store;
 use crate::tables::{self, names, CommitBrief};
 
+/// Values by commit, looked up by `(repo, sha)` without building a key.
+#[derive(Debug, Clone)]
+pub struct ByCommit<V>(HashMap<String, HashMap<String, V>>);
+
+impl<V> Default for ByCommit<V> {
+    fn default() -> ByCommit<V> {
+        ByCommit(HashMap::new())
+    }
+}
+
+impl<V> ByCommit<V> {
+    /// The value of a commit.
+    pub fn get(&self, repo: &str, sha: &str) -> Option<&V> {
+        self.0.get(repo)?.get(sha)
+    }
+
+    /// Whether the commit has one.
+    pub fn contains(&self, repo: &str, sha: &str) -> bool {
+        self.get(repo, sha).is_some()
+    }
+
+    /// Every value, in no particular order.
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.values().flat_map(HashMap::values)
+    }
+}
+
+impl<V> FromIterator<((String, String), V)> for ByCommit<V> {
+    fn from_iter<I: IntoIterator<Item = ((String, String), V)>>(items: I) -> ByCommit<V> {
+        let mut out = ByCommit::default();
+        for ((repo, sha), value) in items {
+            out.0.entry(repo).or_default().insert(sha, value);
+        }
+        out
+    }
+}
+
 /// Everything the reports read, loaded from the store once.
 pub struct Dataset {
     /// Commits by (repo, sha).
-    pub commits: HashMap<(String, String), CommitBrief>,
+    pub commits: ByCommit<CommitBrief>,
     /// Provenance by (repo, sha).
-    pub provenance: HashMap<(String, String), Provenance>,
+    pub provenance: ByCommit<Provenance>,
     /// Deploys, by start.
     pub deploys: Vec<Deploy>,
     /// Deploy id → index into `deploys`.
@@ -42,7 +79,7 @@ pub struct Dataset {
     /// SZZ lines by incident.
     pub szz: BTreeMap<String, Vec<SzzLine>>,
     /// (realized, potential) blast radius by (repo, sha).
-    pub radius: HashMap<(String, String), (f64, f64)>,
+    pub radius: ByCommit<(f64, f64)>,
     /// The catalog's services.
     pub services: Vec<Service>,
     /// Their dependencies.
@@ -125,7 +162,7 @@ impl Dataset {
 
     /// Who wrote a commit, as far as the evidence tells.
     pub fn origin(&self, repo: &str, sha: &str) -> Origin {
-        self.provenance.get(&(repo.to_string(), sha.to_string())).map_or(Origin::Unknown, Origin::of)
+        self.provenance.get(repo, sha).map_or(Origin::Unknown, Origin::of)
     }
 
     /// Whether `environment` is production.
@@ -338,17 +375,37 @@ pub fn write_quarter(data: &Dataset, period: &Period, out: &Path) -> Result<Path
     Ok(folder)
 }
 
-/// Every report (each incident, each quarter with deploys or incidents) and `index.html`.
-pub fn write_all(data: &Dataset, out: &Path) -> Result<usize> {
+/// `faultline analyze` writes the reviews of this many incidents, the latest; older ones are
+/// written on demand by `faultline report incident ID`. A review takes about 25 ms of CPU, so
+/// this keeps a store of 10,000 incidents from spending minutes on reports nobody asked for.
+pub const ANALYZE_REVIEWS: usize = 200;
+
+/// What [`write_all`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// Incident reviews.
+    pub reviews: usize,
+    /// Incidents left without one (older than the latest `max_reviews`).
+    pub skipped: usize,
+    /// Quarterly reports.
+    pub quarters: usize,
+}
+
+/// The reviews of the latest `max_reviews` incidents, the report of every quarter with deploys
+/// or incidents, and `index.html`.
+pub fn write_all(data: &Dataset, out: &Path, max_reviews: usize) -> Result<Written> {
     use rayon::prelude::*;
-    let ids: Vec<&str> = data.incidents.iter().map(|i| i.id.as_str()).collect();
-    ids.par_iter().try_for_each(|id| write_incident(data, id, out).map(|_| ()))?;
+    let mut latest: Vec<&Incident> = data.incidents.iter().collect();
+    latest.sort_by(|a, b| (b.started_at, &b.id).cmp(&(a.started_at, &a.id)));
+    let skipped = latest.len().saturating_sub(max_reviews);
+    latest.truncate(max_reviews);
+    latest.par_iter().try_for_each(|i| write_incident(data, &i.id, out).map(|_| ()))?;
     let periods = Period::quarters_of(
         data.deploys.iter().map(|d| d.started_at).chain(data.incidents.iter().map(|i| i.started_at)),
     );
     periods.par_iter().try_for_each(|p| write_quarter(data, p, out).map(|_| ()))?;
     write_index(out)?;
-    Ok(ids.len() + periods.len())
+    Ok(Written { reviews: latest.len(), skipped, quarters: periods.len() })
 }
 
 /// `index.html`, linking every report found under `out` (so reports written one by one with
@@ -368,9 +425,9 @@ pub fn write_index(out: &Path) -> Result<()> {
         }
         names.sort();
         for name in names {
-            let title = std::fs::read_to_string(dir.join(&name).join("report.md"))
+            let title = std::fs::read_to_string(dir.join(&name).join("report.html"))
                 .ok()
-                .and_then(|md| md.lines().next().map(|l| l.trim_start_matches("# ").to_string()))
+                .and_then(|html| page_title(&html))
                 .unwrap_or_else(|| name.clone());
             entries.push(crate::render::report::IndexEntry { kind, folder: name, title });
         }
@@ -381,9 +438,32 @@ pub fn write_index(out: &Path) -> Result<()> {
     )
 }
 
+/// The text of a page's `<title>`, entities decoded (the index escapes it again).
+fn page_title(html: &str) -> Option<String> {
+    let start = html.find("<title>")? + "<title>".len();
+    let end = start + html[start..].find("</title>")?;
+    Some(
+        html[start..end]
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn page_titles_are_decoded_once() {
+        assert_eq!(
+            page_title("<title>a &amp;lt; &lt;b&gt; &quot;&#39;</title>").as_deref(),
+            Some("a &lt; <b> \"'")
+        );
+        assert_eq!(page_title("<p>none</p>"), None);
+    }
 
     #[test]
     fn hostile_ids_cannot_steer_the_folder() {

@@ -71,6 +71,8 @@ pub struct Week {
     pub ai_commits: usize,
     /// AI commits by tool (first tool named; `unnamed` when none is).
     pub by_tool: BTreeMap<String, usize>,
+    /// AI commits by model (first model named; `-` when none is).
+    pub by_model: BTreeMap<String, usize>,
     /// Lines changed (added + deleted).
     pub lines: i64,
     /// Of which written by AI (the commit's AI line share when known, else all its lines).
@@ -220,13 +222,13 @@ pub fn report(data: &Dataset, period: &Period) -> Quarter {
         w += Duration::days(7);
     }
     let ai_lines = |repo: &str, sha: &str, lines: i64| -> f64 {
-        match data.provenance.get(&(repo.to_string(), sha.to_string())) {
+        match data.provenance.get(repo, sha) {
             Some(p) if p.ai => p.ai_line_share.map_or(lines as f64, |s| s * lines as f64),
             _ => 0.0,
         }
     };
     let first_tool = |repo: &str, sha: &str| -> (String, String) {
-        let p = data.provenance.get(&(repo.to_string(), sha.to_string()));
+        let p = data.provenance.get(repo, sha);
         (
             p.and_then(|p| p.tools.first().cloned()).unwrap_or_else(|| "unnamed".into()),
             p.and_then(|p| p.models.first().cloned()).unwrap_or_else(|| "-".into()),
@@ -248,6 +250,7 @@ pub fn report(data: &Dataset, period: &Period) -> Quarter {
             week.ai_commits += 1;
             week.ai_lines += ai;
             *week.by_tool.entry(tool.clone()).or_default() += 1;
+            *week.by_model.entry(model.clone()).or_default() += 1;
             let row = tools.entry((tool.clone(), model.clone())).or_insert(ToolRow {
                 tool,
                 model,
@@ -303,7 +306,7 @@ pub fn report(data: &Dataset, period: &Period) -> Quarter {
         let shipped = data.shipped.get(&d.id).map(Vec::as_slice).unwrap_or(&[]);
         if shipped.is_empty() {
             if let (Some(repo), Some(sha)) = (d.repo.as_deref(), d.sha.as_deref()) {
-                if !data.commits.contains_key(&(repo.to_string(), sha.to_string())) {
+                if !data.commits.contains(repo, sha) {
                     deployed.deploys_not_in_history += 1;
                 }
             }
@@ -313,7 +316,7 @@ pub fn report(data: &Dataset, period: &Period) -> Quarter {
         let ai = shipped.iter().any(|c| data.origin(&c.repo, &c.sha) == Origin::Ai);
         let lead_minutes = shipped
             .iter()
-            .filter_map(|c| data.commits.get(&(c.repo.clone(), c.sha.clone())))
+            .filter_map(|c| data.commits.get(&c.repo, &c.sha))
             .map(|c| ((d.started_at - c.committed_at).num_seconds() as f64 / 60.0).max(0.0))
             .collect();
         let by_incident = caused.get(d.id.as_str()).copied();
@@ -340,7 +343,7 @@ pub fn report(data: &Dataset, period: &Period) -> Quarter {
             ai_minutes: 0.0,
         });
         for c in shipped {
-            let Some(brief) = data.commits.get(&(c.repo.clone(), c.sha.clone())) else { continue };
+            let Some(brief) = data.commits.get(&c.repo, &c.sha) else { continue };
             let lines = brief.added_lines + brief.deleted_lines;
             let origin = data.origin(&c.repo, &c.sha);
             row.commits += 1;
@@ -423,16 +426,12 @@ pub fn report(data: &Dataset, period: &Period) -> Quarter {
         .filter(|c| data.origin(&c.repo, &c.sha) == Origin::Ai)
         .map(|c| {
             let (realized, potential) =
-                data.radius.get(&(c.repo.clone(), c.sha.clone())).copied().unwrap_or((0.0, 0.0));
+                data.radius.get(&c.repo, &c.sha).map_or((0.0, 0.0), |&(r, p)| (r.max(0.0), p.max(0.0)));
             TopCommit {
                 repo: c.repo.clone(),
                 sha: c.sha.clone(),
                 subject: c.subject.clone(),
-                tools: data
-                    .provenance
-                    .get(&(c.repo.clone(), c.sha.clone()))
-                    .map(|p| p.tools.clone())
-                    .unwrap_or_default(),
+                tools: data.provenance.get(&c.repo, &c.sha).map(|p| p.tools.clone()).unwrap_or_default(),
                 realized,
                 potential,
                 url: data.commit_url(&c.repo, &c.sha),
@@ -468,7 +467,7 @@ pub fn report(data: &Dataset, period: &Period) -> Quarter {
     let tier1_ai_commits = tier1_reached.len();
     let mut unreviewed = Vec::new();
     for ((repo, sha), (reached, at)) in tier1_reached {
-        let Some(brief) = data.commits.get(&(repo.to_string(), sha.to_string())) else { continue };
+        let Some(brief) = data.commits.get(repo, sha) else { continue };
         if !data.reviewers(brief).is_empty() {
             continue;
         }
@@ -477,11 +476,7 @@ pub fn report(data: &Dataset, period: &Period) -> Quarter {
             repo: repo.to_string(),
             sha: sha.to_string(),
             subject: brief.subject.clone(),
-            tools: data
-                .provenance
-                .get(&(repo.to_string(), sha.to_string()))
-                .map(|p| p.tools.clone())
-                .unwrap_or_default(),
+            tools: data.provenance.get(repo, sha).map(|p| p.tools.clone()).unwrap_or_default(),
             services: reached.into_iter().map(str::to_string).collect(),
             deployed_at: at,
             self_reviewed,
@@ -501,6 +496,9 @@ pub fn report(data: &Dataset, period: &Period) -> Quarter {
         totals.ai_deploys += week.ai_deploys;
         for (tool, n) in &week.by_tool {
             *totals.by_tool.entry(tool.clone()).or_default() += n;
+        }
+        for (model, n) in &week.by_model {
+            *totals.by_model.entry(model.clone()).or_default() += n;
         }
     }
     let mut tools: Vec<ToolRow> = tools.into_values().collect();
@@ -522,5 +520,221 @@ pub fn report(data: &Dataset, period: &Period) -> Quarter {
         unreviewed,
         tier1_ai_commits,
         deployed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, HashMap};
+
+    use chrono::{DateTime, Duration, Utc};
+
+    use super::*;
+    use crate::model::{Deploy, DeployCommit, Incident, Provenance, Service, Suspect, Trailer};
+    use crate::report::Dataset;
+    use crate::tables::CommitBrief;
+
+    fn day(n: i64) -> DateTime<Utc> {
+        // Monday 2026-06-01.
+        DateTime::from_timestamp(1_780_272_000, 0).unwrap() + Duration::days(n)
+    }
+
+    fn brief(sha: &str, added: i64, at: DateTime<Utc>, trailers: Vec<Trailer>) -> CommitBrief {
+        CommitBrief {
+            repo: "r".into(),
+            sha: sha.into(),
+            subject: format!("change {sha}"),
+            author_name: "Ann".into(),
+            author_email: "ann@example.com".into(),
+            committed_at: at,
+            trailers,
+            added_lines: added,
+            deleted_lines: 0,
+        }
+    }
+
+    fn deploy(id: &str, at: DateTime<Utc>, kind: DeployKind, rollback_of: Option<&str>) -> Deploy {
+        Deploy {
+            id: id.into(),
+            service: "pay".into(),
+            environment: "production".into(),
+            repo: Some("r".into()),
+            sha: None,
+            started_at: at,
+            finished_at: Some(at + Duration::minutes(5)),
+            status: DeployStatus::Success,
+            kind,
+            rollback_of: rollback_of.map(String::from),
+            actor: None,
+            source: "canonical".into(),
+            origin: "deploys.jsonl:1".into(),
+        }
+    }
+
+    fn shipped(deploy: &str, sha: &str, at: DateTime<Utc>) -> (String, Vec<DeployCommit>) {
+        let row = DeployCommit {
+            deploy_id: deploy.into(),
+            service: "pay".into(),
+            environment: "production".into(),
+            repo: "r".into(),
+            sha: sha.into(),
+            position: 0,
+            deployed_at: at,
+        };
+        (deploy.to_string(), vec![row])
+    }
+
+    fn suspect(kind: SuspectKind, deploy: Option<&str>, sha: Option<&str>, p: f64) -> Suspect {
+        Suspect {
+            incident_id: "I1".into(),
+            kind,
+            rank: 1,
+            deploy_id: deploy.map(String::from),
+            service: Some("pay".into()),
+            repo: sha.map(|_| "r".into()),
+            sha: sha.map(String::from),
+            probability: p,
+            score: 0.0,
+            evidence: vec![],
+        }
+    }
+
+    /// One AI commit (half its 10 lines by AI) that failed, one unknown-origin commit that did
+    /// not, on a tier-1 service; every figure below can be worked out by hand.
+    fn company(review: Option<&str>) -> Dataset {
+        let trailers =
+            review.map(|r| vec![Trailer { key: "Reviewed-by".into(), value: r.into() }]).unwrap_or_default();
+        let commits = [brief("a1", 10, day(1), trailers), brief("h1", 20, day(2), vec![])];
+        let ai = Provenance {
+            repo: "r".into(),
+            sha: "a1".into(),
+            ai: true,
+            tools: vec!["claude".into()],
+            models: vec!["claude-opus-4.1".into()],
+            sessions: vec![],
+            confidence: None,
+            evidence: vec![],
+            ai_added_lines: Some(5),
+            ai_line_share: Some(0.5),
+        };
+        let deploys = vec![
+            deploy("d1", day(3), DeployKind::Deploy, None),
+            deploy("d1r", day(3) + Duration::hours(1), DeployKind::Rollback, Some("d1")),
+            deploy("d2", day(4), DeployKind::Deploy, None),
+        ];
+        let incident = Incident {
+            id: "I1".into(),
+            title: "pay down".into(),
+            severity: Some(1),
+            services: vec!["pay".into()],
+            started_at: day(3) + Duration::minutes(30),
+            detected_at: None,
+            mitigated_at: Some(day(3) + Duration::minutes(90)),
+            resolved_at: None,
+            customers_affected: None,
+            timeline: vec![],
+            source: "canonical".into(),
+            origin: "incidents.jsonl:1".into(),
+        };
+        Dataset {
+            commits: commits.into_iter().map(|c| ((c.repo.clone(), c.sha.clone()), c)).collect(),
+            provenance: [(("r".to_string(), "a1".to_string()), ai)].into_iter().collect(),
+            deploy_index: deploys.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect(),
+            deploys,
+            shipped: HashMap::from([shipped("d1", "a1", day(3)), shipped("d2", "h1", day(4))]),
+            incidents: vec![incident],
+            suspects: BTreeMap::from([(
+                "I1".to_string(),
+                vec![
+                    suspect(SuspectKind::Deploy, Some("d1"), None, 0.8),
+                    suspect(SuspectKind::Commit, Some("d1"), Some("a1"), 0.7),
+                    suspect(SuspectKind::NoChange, None, None, 0.2),
+                ],
+            )]),
+            szz: BTreeMap::new(),
+            radius: [(("r".to_string(), "a1".to_string()), (42.0, 3.0))].into_iter().collect(),
+            services: vec![Service {
+                name: "pay".into(),
+                kind: "service".into(),
+                system: None,
+                owner: None,
+                tier: Some(1),
+                lifecycle: None,
+                repo: Some("r".into()),
+                path: None,
+                aliases: vec![],
+            }],
+            deps: vec![],
+            web: BTreeMap::new(),
+            review_keys: crate::config::PolicyConfig::default().review_keys(),
+            production: vec!["production".into()],
+            weights: crate::analyze::blast_radius::ImpactWeights::default(),
+        }
+    }
+
+    #[test]
+    fn a_quarter_of_two_commits_worked_out_by_hand() {
+        let q = report(&company(None), &Period::quarter("2026-Q2").unwrap());
+        assert_eq!(q.weeks.len(), 14, "the weeks touching April to June");
+        let june = q.weeks.iter().find(|w| w.start == Some(day(0))).unwrap();
+        assert_eq!((june.commits, june.ai_commits, june.lines, june.ai_lines), (2, 1, 30, 5.0));
+        assert_eq!((june.deploys, june.ai_deploys), (2, 1));
+        assert_eq!(june.by_tool, BTreeMap::from([("claude".to_string(), 1)]));
+        assert_eq!(june.by_model, BTreeMap::from([("claude-opus-4.1".to_string(), 1)]));
+        assert_eq!(q.tools.len(), 1);
+        assert_eq!(
+            (q.tools[0].model.as_str(), q.tools[0].commits, q.tools[0].deploys),
+            ("claude-opus-4.1", 1, 1)
+        );
+        let (ai, human) = (&q.dora.ai, &q.dora.human);
+        assert_eq!(
+            (ai.deploys, ai.change_failure.count, human.deploys, human.change_failure.count),
+            (1, 1, 1, 0)
+        );
+        assert_eq!(ai.lead_time_median_hours, Some(48.0));
+        assert_eq!(human.lead_time_median_hours, Some(48.0));
+        // Restored at the incident's mitigation, 60 minutes after its start.
+        assert_eq!(ai.time_to_restore_median_minutes, Some(60.0));
+        assert_eq!(q.dora.verdict, crate::analyze::dora::Verdict::TooFewDeploys);
+        let m = &q.minutes;
+        assert_eq!((m.incidents, m.total), (1, 60.0));
+        assert!(
+            (m.ai - 42.0).abs() < 1e-9
+                && (m.no_change - 12.0).abs() < 1e-9
+                && (m.deploy_only - 6.0).abs() < 1e-9
+        );
+        assert_eq!((m.human, m.unknown), (0.0, 0.0));
+        assert_eq!(
+            q.top_realized.iter().map(|c| (c.sha.as_str(), c.realized)).collect::<Vec<_>>(),
+            [("a1", 42.0)]
+        );
+        assert_eq!(q.services.len(), 1);
+        let pay = &q.services[0];
+        assert_eq!((pay.ai_commits, pay.commits, pay.ai_line_share), (1, 2, Some(5.0 / 30.0)));
+        assert!((pay.ai_incidents - 0.7).abs() < 1e-9 && (pay.ai_minutes - 42.0).abs() < 1e-9);
+        assert_eq!((q.tier1_ai_commits, q.unreviewed.len()), (1, 1));
+        assert!(!q.unreviewed[0].self_reviewed);
+        assert_eq!(
+            q.deployed,
+            Deployed {
+                commits: 2,
+                unknown_commits: 1,
+                lines: 30,
+                unknown_lines: 20,
+                deploys_not_in_history: 0
+            }
+        );
+        assert_eq!(q.deploys_without_commits, 0);
+    }
+
+    #[test]
+    fn a_review_counts_only_when_it_names_someone_else() {
+        let period = Period::quarter("2026-Q2").unwrap();
+        let by_author = report(&company(Some("Ann <ann@example.com>")), &period);
+        assert_eq!(by_author.unreviewed.len(), 1);
+        assert!(by_author.unreviewed[0].self_reviewed);
+        let by_other = report(&company(Some("Bo <bo@example.com>")), &period);
+        assert!(by_other.unreviewed.is_empty());
+        assert_eq!(by_other.tier1_ai_commits, 1);
     }
 }
