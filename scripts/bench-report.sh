@@ -34,7 +34,7 @@ git_log() {
 config="$dir/faultline.toml"
 "$bin" --config "$config" analyze --no-reports > /dev/null 2>&1
 # An incident the store knows: the first that `explain` suggests for an id it does not know.
-incident=$("$bin" --config "$config" explain __none__ 2>&1 | sed -n 's/.*nearest known ids are `\([^`]*\)`.*/\1/p')
+incident=$("$bin" --config "$config" explain __none__ 2>&1 | sed -n 's/.*nearest known ids are `\([^`]*\)`.*/\1/p' || true)
 echo "company: $dir, quarter $quarter, $(nproc) cores"
 for run in $(seq "$runs"); do
   read -r git_s git_kib < <(measure bash -c "$(declare -f git_log); repos='$repos'; git_log")

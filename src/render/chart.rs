@@ -211,6 +211,15 @@ where
     Ok(())
 }
 
+/// How to label days on an axis `span` wide: with the hour when the period is short.
+fn day_format(span: Duration) -> &'static str {
+    if span < Duration::days(20) {
+        "%m-%d %H:%M"
+    } else {
+        "%m-%d"
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Incident review
 
@@ -566,7 +575,7 @@ impl Figure for Shares<'_> {
             .light_line_style(WHITE)
             .bold_line_style(GRID)
             .x_labels(10)
-            .x_label_formatter(&|t| t.format("%m-%d").to_string())
+            .x_label_formatter(&|t| t.format(day_format(q.period.to - q.period.from)).to_string())
             .y_label_formatter(&|v| format!("{v:.0} %"))
             .x_desc("week starting (UTC)")
             .y_desc("AI share")
@@ -677,7 +686,7 @@ impl Figure for Tools<'_> {
             .light_line_style(WHITE)
             .bold_line_style(GRID)
             .x_labels(10)
-            .x_label_formatter(&|t| t.format("%m-%d").to_string())
+            .x_label_formatter(&|t| t.format(day_format(q.period.to - q.period.from)).to_string())
             .y_label_formatter(&|v| format!("{v:.0}"))
             .x_desc("week starting (UTC)")
             .y_desc("AI-provenance commits")

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use rustc_hash::FxHashMap;
 
 use crate::analyze::blast_radius::ImpactWeights;
 use crate::config::Config;
@@ -25,11 +26,11 @@ use crate::tables::{self, names, CommitBrief};
 
 /// Values by commit, looked up by `(repo, sha)` without building a key.
 #[derive(Debug, Clone)]
-pub struct ByCommit<V>(HashMap<String, HashMap<String, V>>);
+pub struct ByCommit<V>(FxHashMap<String, FxHashMap<String, V>>);
 
 impl<V> Default for ByCommit<V> {
     fn default() -> ByCommit<V> {
-        ByCommit(HashMap::new())
+        ByCommit(FxHashMap::default())
     }
 }
 
@@ -46,7 +47,7 @@ impl<V> ByCommit<V> {
 
     /// Every value, in no particular order.
     pub fn values(&self) -> impl Iterator<Item = &V> {
-        self.0.values().flat_map(HashMap::values)
+        self.0.values().flat_map(FxHashMap::values)
     }
 }
 
