@@ -753,74 +753,21 @@ pub fn change_failure(quarter: &Quarter) -> Result<Chart> {
         h.high * 100.0,
         quarter.dora.verdict.words()
     );
-    render(&Failures(quarter), "change-failure", alt)
-}
-
-struct Failures<'a>(&'a Quarter);
-
-impl Figure for Failures<'_> {
-    fn size(&self) -> (u32, u32) {
-        (960, 230)
-    }
-
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
-    where
-        DB::ErrorType: 'static,
-    {
-        let d = &self.0.dora;
-        let rows = [
-            ("AI-carrying deploys", d.ai.change_failure, AI),
-            ("other deploys", d.human.change_failure, HUMAN),
-        ];
-        let top = rows.iter().map(|r| r.1.high).fold(0.0f64, f64::max).max(0.05) * 110.0;
-        let mut chart = ChartBuilder::on(root)
-            .margin(16)
-            .x_label_area_size(40)
-            .y_label_area_size(150)
-            .build_cartesian_2d(0f64..top.min(100.0), (0..1).into_segmented())?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .light_line_style(WHITE)
-            .bold_line_style(GRID)
-            .x_label_formatter(&|v| format!("{v:.0} %"))
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(1) => rows[0].0.into(),
-                SegmentValue::CenterOf(0) => rows[1].0.into(),
-                _ => String::new(),
-            })
-            .x_desc("change failure rate: failed production deploys (likely cause of an incident, or rolled back), with 95 % Wilson interval")
-            .label_style(font(12))
-            .axis_desc_style(font(11))
-            .draw()?;
-        for (k, (_, rate, colour)) in rows.iter().enumerate() {
-            let row = 1 - k as i32;
-            bar(
-                root,
-                |v, r| chart.backend_coord(&(v, SegmentValue::Exact(r))),
-                row,
-                rate.rate * 100.0,
-                *colour,
-            )?;
-            let (low, high) = (rate.low * 100.0, rate.high * 100.0);
-            let mid = SegmentValue::CenterOf(row);
-            chart.draw_series([PathElement::new(
-                vec![(low, mid.clone()), (high, mid.clone())],
-                INK.stroke_width(2),
-            )])?;
-            for end in [low, high] {
-                chart.draw_series([EmptyElement::at((end, mid.clone()))
-                    + PathElement::new(vec![(0, -8), (0, 8)], INK.stroke_width(2))])?;
-            }
-            chart.draw_series([EmptyElement::at((high, mid.clone()))
-                + Text::new(
-                    format!("{}/{} = {:.1} %", rate.count, rate.total, rate.rate * 100.0),
-                    (8, -6),
-                    font(12),
-                )])?;
-        }
-        Ok(())
-    }
+    let row = |name: &str, r: crate::analyze::dora::Rate, colour| BarRow {
+        name: name.to_string(),
+        value: r.rate * 100.0,
+        colour,
+        interval: Some((r.low * 100.0, r.high * 100.0)),
+        note: format!("{}/{} = {:.1} %", r.count, r.total, r.rate * 100.0),
+    };
+    let figure = Bars {
+        rows: vec![row("AI-carrying deploys", a, AI), row("other deploys", h, HUMAN)],
+        unit: " %",
+        cap: Some(100.0),
+        axis: "change failure rate: failed production deploys (likely cause of an incident, or rolled back), with 95 % Wilson interval",
+        label_width: 150,
+    };
+    render(&figure, "change-failure", alt)
 }
 
 /// Incident-minutes by where the cause lies.
@@ -830,54 +777,103 @@ pub fn incident_minutes(quarter: &Quarter) -> Result<Chart> {
         "Incident-minutes in {} ({} incidents, {:.0} minutes): AI-provenance commits {:.0}, human-attested commits {:.0}, commits of unknown origin {:.0}, deploys beyond their commits {:.0}, no change at fault {:.0}.",
         quarter.period.name, m.incidents, m.total, m.ai, m.human, m.unknown, m.deploy_only, m.no_change
     );
-    render(&MinutesBars(quarter), "incident-minutes", alt)
+    let row = |name: &str, value: f64, colour| BarRow {
+        name: name.to_string(),
+        value,
+        colour,
+        interval: None,
+        note: format!("{value:.0}"),
+    };
+    let figure = Bars {
+        rows: vec![
+            row("AI-provenance commits", m.ai, AI),
+            row("human-attested commits", m.human, RAMP[3]),
+            row("unknown-origin commits", m.unknown, HUMAN),
+            row("deploys beyond commits", m.deploy_only, RAMP[6]),
+            row("no change at fault", m.no_change, RGBColor(200, 200, 200)),
+        ],
+        unit: "",
+        cap: None,
+        axis: "incident-minutes (start to mitigation), shared out by P(cause)",
+        label_width: 170,
+    };
+    render(&figure, "incident-minutes", alt)
 }
 
-struct MinutesBars<'a>(&'a Quarter);
+/// One bar of a horizontal bar chart.
+struct BarRow {
+    name: String,
+    value: f64,
+    colour: RGBColor,
+    /// Whiskers: a confidence interval.
+    interval: Option<(f64, f64)>,
+    /// The figure written beside the bar.
+    note: String,
+}
 
-impl Figure for MinutesBars<'_> {
+/// Horizontal bars, top to bottom, on one value axis.
+struct Bars {
+    rows: Vec<BarRow>,
+    unit: &'static str,
+    /// The axis never runs past this (100 for percentages).
+    cap: Option<f64>,
+    axis: &'static str,
+    label_width: u32,
+}
+
+impl Figure for Bars {
     fn size(&self) -> (u32, u32) {
-        (960, 280)
+        (960, 110 + 34 * self.rows.len() as u32)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
     where
         DB::ErrorType: 'static,
     {
-        let m = &self.0.minutes;
-        let rows = [
-            ("AI-provenance commits", m.ai, AI),
-            ("human-attested commits", m.human, RAMP[3]),
-            ("unknown-origin commits", m.unknown, HUMAN),
-            ("deploys beyond commits", m.deploy_only, RAMP[6]),
-            ("no change at fault", m.no_change, RGBColor(200, 200, 200)),
-        ];
-        let top = rows.iter().map(|r| r.1).fold(0.0f64, f64::max).max(1.0) * 1.25;
-        let n = rows.len() as i32;
+        let highest = self.rows.iter().map(|r| r.interval.map_or(r.value, |i| i.1)).fold(0.0f64, f64::max);
+        let top =
+            (highest.max(if self.cap.is_some() { 5.0 } else { 1.0 }) * 1.2).min(self.cap.unwrap_or(f64::MAX));
+        let n = self.rows.len() as i32;
         let mut chart = ChartBuilder::on(root)
             .margin(16)
             .x_label_area_size(40)
-            .y_label_area_size(170)
+            .y_label_area_size(self.label_width)
             .build_cartesian_2d(0f64..top, (0..n - 1).into_segmented())?;
+        let unit = self.unit;
         chart
             .configure_mesh()
             .disable_y_mesh()
             .light_line_style(WHITE)
             .bold_line_style(GRID)
-            .x_label_formatter(&|v| format!("{v:.0}"))
+            .x_label_formatter(&|v| format!("{v:.0}{unit}"))
             .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) if (0..n).contains(i) => rows[(n - 1 - i) as usize].0.into(),
+                SegmentValue::CenterOf(i) if (0..n).contains(i) => {
+                    self.rows[(n - 1 - i) as usize].name.clone()
+                }
                 _ => String::new(),
             })
-            .x_desc("incident-minutes (start to mitigation), shared out by P(cause)")
+            .x_desc(self.axis)
             .label_style(font(12))
-            .axis_desc_style(font(12))
+            .axis_desc_style(font(11))
             .draw()?;
-        for (k, (_, minutes, colour)) in rows.iter().enumerate() {
+        for (k, r) in self.rows.iter().enumerate() {
             let row = n - 1 - k as i32;
-            bar(root, |v, r| chart.backend_coord(&(v, SegmentValue::Exact(r))), row, *minutes, *colour)?;
-            chart.draw_series([EmptyElement::at((*minutes, SegmentValue::CenterOf(row)))
-                + Text::new(format!("{minutes:.0}"), (6, -6), font(12))])?;
+            bar(root, |v, at| chart.backend_coord(&(v, SegmentValue::Exact(at))), row, r.value, r.colour)?;
+            let mid = SegmentValue::CenterOf(row);
+            let mut end = r.value;
+            if let Some((low, high)) = r.interval {
+                chart.draw_series([PathElement::new(
+                    vec![(low, mid.clone()), (high, mid.clone())],
+                    INK.stroke_width(2),
+                )])?;
+                for x in [low, high] {
+                    chart.draw_series([EmptyElement::at((x, mid.clone()))
+                        + PathElement::new(vec![(0, -8), (0, 8)], INK.stroke_width(2))])?;
+                }
+                end = end.max(high);
+            }
+            chart
+                .draw_series([EmptyElement::at((end, mid)) + Text::new(r.note.clone(), (8, -6), font(12))])?;
         }
         Ok(())
     }

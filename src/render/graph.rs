@@ -332,21 +332,9 @@ pub fn svg(graph: &Forensics) -> String {
     out
 }
 
-/// Text for XML: `&`, `<`, `>`, quotes escaped; control characters dropped.
+/// Text for XML, as for HTML: the same escaping.
 fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
+    super::html::escape(text)
 }
 
 #[cfg(test)]
@@ -372,6 +360,6 @@ mod tests {
 
     #[test]
     fn hostile_labels_are_escaped() {
-        assert_eq!(super::escape("<script>\"x\"&'\u{1b}"), "&lt;script&gt;&quot;x&quot;&amp;&apos;");
+        assert_eq!(super::escape("<script>\"x\"&'\u{1b}"), "&lt;script&gt;&quot;x&quot;&amp;&#39; ");
     }
 }
