@@ -65,6 +65,48 @@ pub enum Command {
         after_help = "Examples:\n  faultline report incident INC-2026-021\n  faultline report quarter 2026-Q3\n  faultline report quarter --from 2026-06-01 --to 2026-08-31 --out /tmp/reports"
     )]
     Report(ReportArgs),
+    /// SQL over the store's tables (polars SQL), inline or a saved query from `queries/`, with
+    /// `--param key=value` bound as typed, escaped literals; after `faultline analyze`.
+    #[command(
+        after_help = "Examples:\n  faultline query --list\n  faultline query ai-commits-by-tool\n  faultline query \"SELECT tool, COUNT(*) AS n FROM provenance WHERE ai GROUP BY tool ORDER BY n DESC\"\n  faultline query suspects-of-incident --param incident=INC-2026-021 --format json\n  faultline query \"SELECT * FROM deploys\" --format parquet --output deploys.parquet"
+    )]
+    Query(QueryArgs),
+    /// The store's tables: what each holds, its columns and their types.
+    Tables,
+}
+
+/// `faultline query`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// SQL, or the name of a saved query (`queries/NAME.sql`).
+    #[arg(value_name = "SQL_OR_NAME", required_unless_present = "list")]
+    pub query: Option<String>,
+    /// A parameter: fills `:key` (as its declared type in a saved query; as a number or text in
+    /// inline SQL). Repeatable.
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// The saved queries, each with the question it answers and its parameters.
+    #[arg(long, conflicts_with = "query")]
+    pub list: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = QueryFormat::Table)]
+    pub format: QueryFormat,
+    /// Where to write the result (required for parquet).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Query output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QueryFormat {
+    /// Aligned text that fits the terminal.
+    Table,
+    /// CSV with a header row.
+    Csv,
+    /// A JSON array of objects.
+    Json,
+    /// A Parquet file (with --output).
+    Parquet,
 }
 
 /// `faultline report`.

@@ -13,6 +13,7 @@ pub mod graph;
 pub mod ingest;
 pub mod model;
 pub mod provenance_report;
+pub mod query;
 pub mod render;
 pub mod report;
 pub mod store;

@@ -145,6 +145,60 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             faultline::report::write_index(&out)?;
             emit(&format!("{}\n", render::escape_terminal(&folder.join("report.html").display().to_string())))
         }
+        Command::Tables => {
+            let tables = faultline::query::describe(&Store::new(&config.store))?;
+            emit(&render::query::tables(&tables))
+        }
+        Command::Query(args) => {
+            let queries_dir = config.path.parent().map(|d| d.join("queries"));
+            if args.list {
+                return emit(&render::query::saved_list(&faultline::query::saved(queries_dir.as_deref())?));
+            }
+            let text = args.query.as_deref().unwrap_or_default();
+            let mut values = std::collections::BTreeMap::new();
+            for pair in &args.params {
+                let Some((key, value)) = pair.split_once('=') else {
+                    return Err(
+                        faultline::Error::Usage(format!("--param {pair:?}: expected KEY=VALUE")).into()
+                    );
+                };
+                values.insert(key.trim().to_string(), value.to_string());
+            }
+            let is_name =
+                !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+            let sql = if is_name {
+                let saved = faultline::query::saved(queries_dir.as_deref())?;
+                let Some(query) = saved.iter().find(|q| q.name == text) else {
+                    let names: Vec<&str> = saved.iter().map(|q| q.name.as_str()).collect();
+                    return Err(faultline::Error::Usage(format!(
+                        "no saved query `{text}`; `faultline query --list` shows them: {}",
+                        names.join(", ")
+                    ))
+                    .into());
+                };
+                faultline::query::bind(&query.sql, &values, Some(&query.params))?
+            } else {
+                faultline::query::bind(text, &values, None)?
+            };
+            let frame = faultline::query::run(&Store::new(&config.store), &sql)?;
+            let text = match args.format {
+                cli::QueryFormat::Table => render::query::table(&frame, terminal_width()),
+                cli::QueryFormat::Csv => render::query::csv(&frame)?,
+                cli::QueryFormat::Json => render::query::json(&frame)?,
+                cli::QueryFormat::Parquet => {
+                    let Some(path) = &args.output else {
+                        return Err(
+                            faultline::Error::Usage("--format parquet needs --output FILE".into()).into()
+                        );
+                    };
+                    return render::query::parquet(&frame, path).map_err(Into::into);
+                }
+            };
+            match &args.output {
+                Some(path) => std::fs::write(path, text).map_err(|e| faultline::Error::io(path, e).into()),
+                None => emit(&text),
+            }
+        }
         Command::Rank(args) => {
             let since = match args.since.as_deref() {
                 None => None,

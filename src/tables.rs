@@ -165,6 +165,14 @@ pub fn provenance_frame(rows: &[Provenance]) -> Result<DataFrame> {
             "tool".into(),
             p.iter().map(|x| x.tools.first().map(String::as_str)).collect::<Vec<Option<&str>>>(),
         ),
+        Column::new(
+            "model".into(),
+            p.iter().map(|x| x.models.first().map(String::as_str)).collect::<Vec<Option<&str>>>(),
+        ),
+        Column::new(
+            "origin".into(),
+            p.iter().map(|x| crate::provenance_report::Origin::of(x).as_str()).collect::<Vec<&str>>(),
+        ),
         list("tools", &|x| x.tools.iter().map(String::as_str).collect()),
         list("models", &|x| x.models.iter().map(String::as_str).collect()),
         list("sessions", &|x| x.sessions.iter().map(String::as_str).collect()),

@@ -209,6 +209,10 @@ pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) 
 /// The prefix of the `ingest_state` keys holding each repository's `origin` remote URL.
 pub const REMOTE_URL: &str = "remote_url:";
 
+/// The layout of the `provenance` table; a store written with another is recomputed.
+/// 2: `model` and `origin` columns.
+const PROVENANCE_LAYOUT: u32 = 2;
+
 /// The `ingest_state` key of the fingerprint of what provenance was computed from.
 const PROVENANCE_INPUTS: &str = "provenance_inputs";
 
@@ -249,8 +253,12 @@ impl StoredIds {
 /// version of faultline, the `[provenance]` config, and each repository's git-ai notes and
 /// Agent Trace records.
 fn provenance_inputs(config: &Config, histories: &[git::RepoHistory]) -> String {
-    let mut text =
-        format!("faultline {}\n{:?}\n{}\n", env!("CARGO_PKG_VERSION"), config.provenance, config.notes_ref());
+    let mut text = format!(
+        "faultline {} provenance table {PROVENANCE_LAYOUT}\n{:?}\n{}\n",
+        env!("CARGO_PKG_VERSION"),
+        config.provenance,
+        config.notes_ref()
+    );
     for history in histories {
         text.push_str(&format!("repo {:?}\n", history.repo));
         for (sha, note) in &history.notes {

@@ -10,6 +10,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod provenance;
+pub mod query;
 pub mod rank;
 pub mod report;
 pub mod summary;
