@@ -6,7 +6,7 @@ SELECT s.kind,
        s.deploy_id,
        s.service,
        s.sha,
-       ROUND(s.probability, 4) AS probability,
+       s.probability,
        p.origin,
        p.tool
 FROM suspects s

@@ -88,6 +88,10 @@ pub struct QueryArgs {
     /// The saved queries, each with the question it answers and its parameters.
     #[arg(long, conflicts_with = "query")]
     pub list: bool,
+    /// Print the SQL with its parameters bound instead of running it (to run it on another
+    /// engine).
+    #[arg(long)]
+    pub print_sql: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = QueryFormat::Table)]
     pub format: QueryFormat,

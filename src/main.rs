@@ -180,6 +180,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 faultline::query::bind(text, &values, None)?
             };
+            if args.print_sql {
+                return emit(&format!("{}\n", sql.trim_end()));
+            }
             let frame = faultline::query::run(&Store::new(&config.store), &sql)?;
             let text = match args.format {
                 cli::QueryFormat::Table => render::query::table(&frame, terminal_width()),

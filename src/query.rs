@@ -263,6 +263,7 @@ const BUNDLED: &[(&str, &str)] = &[
     ("ai-tools-over-time", include_str!("../queries/ai-tools-over-time.sql")),
     ("change-failure-rate-by-model", include_str!("../queries/change-failure-rate-by-model.sql")),
     ("change-failure-rate-by-tool", include_str!("../queries/change-failure-rate-by-tool.sql")),
+    ("deploys-behind-incidents", include_str!("../queries/deploys-behind-incidents.sql")),
     ("deploys-by-ai-line-share", include_str!("../queries/deploys-by-ai-line-share.sql")),
     ("incidents-caused-by-ai", include_str!("../queries/incidents-caused-by-ai.sql")),
     ("repeat-offenders", include_str!("../queries/repeat-offenders.sql")),

@@ -93,6 +93,8 @@ fn parameters_with_quotes_or_sql_in_them_are_values() {
         "csv",
     ]);
     assert_eq!(out.stdout, "n\n1\n");
+    let printed = ws.run(&["query", "suspects-of-incident", "--param", "incident=a'b", "--print-sql"]);
+    assert!(printed.stdout.contains("WHERE s.incident_id = 'a''b'\n"), "{}", printed.stdout);
     // A typed parameter refuses what is not of its type.
     let out = ws.run(&["query", "deploys-by-ai-line-share", "--param", "top=1; DROP TABLE deploys"]);
     assert_eq!(out.code, 2);
