@@ -94,7 +94,7 @@ fn incident_document(r: &Review, timeline: &Chart, path: Option<&Chart>) -> Docu
     let mut b = Vec::new();
     let sev = r.severity.map_or("severity unknown".to_string(), |s| format!("SEV{s}"));
     b.push(Block::Para(vec![
-        text(format!("Incident ")),
+        text("Incident "),
         code(&r.id),
         text(format!(
             ", {sev}, on {}; recorded by {}{}.",

@@ -179,3 +179,70 @@ fn tables_lists_every_table_as_queries_readme_does() {
         "queries/README.md is stale: paste `faultline tables` between the markers"
     );
 }
+
+/// With `--features datafusion`: every saved query gives the same rows on Apache DataFusion
+/// as on polars, over the same store (the portable-SQL promise of `queries/README.md`).
+#[cfg(feature = "datafusion")]
+#[test]
+fn every_saved_query_gives_the_same_rows_on_datafusion() {
+    use datafusion::arrow::util::display::array_value_to_string;
+    use datafusion::prelude::{ParquetReadOptions, SessionContext};
+
+    let ws = analyzed_sample();
+    let store = ws.path().join(".faultline/current");
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let ctx = SessionContext::new();
+    for (table, _) in faultline::query::TABLES {
+        let path = store.join(format!("{table}.parquet"));
+        if path.is_file() {
+            runtime
+                .block_on(ctx.register_parquet(*table, path.to_str().unwrap(), ParquetReadOptions::default()))
+                .unwrap();
+        }
+    }
+    let listed = ws.run(&["query", "--list"]);
+    let names: Vec<&str> = listed.stdout.lines().filter(|l| !l.starts_with(' ')).collect();
+    assert!(names.len() >= 12);
+    for name in names {
+        let mut args = vec!["query", name];
+        for p in snapshot_params(name) {
+            args.extend(["--param", p]);
+        }
+        let sql = ws.run(&[args.as_slice(), &["--print-sql"]].concat()).stdout;
+        let json = ws.run(&[args.as_slice(), &["--format", "json"]].concat());
+        assert_eq!(json.code, 0, "{name}: {}", json.stderr);
+        let expected: Vec<serde_json::Map<String, serde_json::Value>> =
+            serde_json::from_str(&json.stdout).unwrap();
+        let batches = runtime
+            .block_on(async { ctx.sql(&sql).await?.collect().await })
+            .unwrap_or_else(|e| panic!("{name} does not run on DataFusion: {e}"));
+        let mut got: Vec<Vec<Option<String>>> = Vec::new();
+        for batch in &batches {
+            for row in 0..batch.num_rows() {
+                got.push(
+                    batch
+                        .columns()
+                        .iter()
+                        .map(|c| (!c.is_null(row)).then(|| array_value_to_string(c, row).unwrap()))
+                        .collect(),
+                );
+            }
+        }
+        assert_eq!(got.len(), expected.len(), "{name}: row counts differ");
+        for (k, (ours, theirs)) in expected.iter().zip(&got).enumerate() {
+            assert_eq!(ours.len(), theirs.len(), "{name} row {k}: column counts differ");
+            for ((column, a), b) in ours.iter().zip(theirs) {
+                let same = match (a, b) {
+                    (serde_json::Value::Null, None) => true,
+                    (serde_json::Value::Number(x), Some(y)) => y
+                        .parse::<f64>()
+                        .is_ok_and(|y| (x.as_f64().unwrap() - y).abs() <= 1e-9 * y.abs().max(1.0)),
+                    (serde_json::Value::String(x), Some(y)) => x == y,
+                    (serde_json::Value::Bool(x), Some(y)) => x.to_string() == *y,
+                    _ => false,
+                };
+                assert!(same, "{name} row {k} column {column}: polars {a} against DataFusion {b:?}");
+            }
+        }
+    }
+}
