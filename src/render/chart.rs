@@ -528,6 +528,47 @@ impl Figure for Paths {
 // ---------------------------------------------------------------------------------------------
 // Quarterly report
 
+/// The axes of a week-by-week chart: the period along x, `0..top` (in `unit`) up y.
+fn weekly_axes<'a, DB: DrawingBackend>(
+    plot: &'a DrawingArea<DB, Shift>,
+    q: &Quarter,
+    top: f64,
+    unit: &str,
+    y_desc: &str,
+) -> std::result::Result<
+    ChartContext<
+        'a,
+        DB,
+        Cartesian2d<
+            plotters::coord::types::RangedDateTime<DateTime<Utc>>,
+            plotters::coord::types::RangedCoordf64,
+        >,
+    >,
+    Box<dyn std::error::Error>,
+>
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart = ChartBuilder::on(plot)
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(56)
+        .build_cartesian_2d(q.period.from..q.period.to, 0f64..top)?;
+    chart
+        .configure_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(GRID)
+        .x_labels(10)
+        .x_label_formatter(&|t| t.format(day_format(q.period.to - q.period.from)).to_string())
+        .y_label_formatter(&|v| format!("{v:.0}{unit}"))
+        .x_desc("week starting (UTC)")
+        .y_desc(y_desc)
+        .label_style(font(12))
+        .axis_desc_style(font(12))
+        .draw()?;
+    Ok(chart)
+}
+
 /// AI share of commits, changed lines and deploys, week by week.
 pub fn weekly_share(quarter: &Quarter) -> Result<Chart> {
     let t = &quarter.totals;
@@ -565,23 +606,7 @@ impl Figure for Shares<'_> {
                 ("production deploys".into(), Mark::Line(RAMP[6], 2, 2)),
             ],
         )?;
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(16)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
-            .build_cartesian_2d(q.period.from..q.period.to, 0f64..100f64)?;
-        chart
-            .configure_mesh()
-            .light_line_style(WHITE)
-            .bold_line_style(GRID)
-            .x_labels(10)
-            .x_label_formatter(&|t| t.format(day_format(q.period.to - q.period.from)).to_string())
-            .y_label_formatter(&|v| format!("{v:.0} %"))
-            .x_desc("week starting (UTC)")
-            .y_desc("AI share")
-            .label_style(font(12))
-            .axis_desc_style(font(12))
-            .draw()?;
+        let mut chart = weekly_axes(&plot, q, 100.0, " %", "AI share")?;
         let series = |k: usize| -> Vec<(DateTime<Utc>, f64)> {
             q.weeks
                 .iter()
@@ -676,23 +701,7 @@ impl Figure for Tools<'_> {
             .map(|((t, n), c)| (format!("{} ({n})", label(t, 16)), Mark::Fill(*c)))
             .collect();
         legend(&side, &items)?;
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(16)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
-            .build_cartesian_2d(q.period.from..q.period.to, 0f64..top)?;
-        chart
-            .configure_mesh()
-            .light_line_style(WHITE)
-            .bold_line_style(GRID)
-            .x_labels(10)
-            .x_label_formatter(&|t| t.format(day_format(q.period.to - q.period.from)).to_string())
-            .y_label_formatter(&|v| format!("{v:.0}"))
-            .x_desc("week starting (UTC)")
-            .y_desc("AI-provenance commits")
-            .label_style(font(12))
-            .axis_desc_style(font(12))
-            .draw()?;
+        let mut chart = weekly_axes(&plot, q, top, "", "AI-provenance commits")?;
         for (k, colour) in colours.iter().copied().enumerate() {
             let bars: Vec<Rectangle<(DateTime<Utc>, f64)>> = q
                 .weeks
