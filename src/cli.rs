@@ -241,6 +241,10 @@ pub struct AnalyzeArgs {
     /// Write no reports (every incident's review, every quarter's report, `index.html`).
     #[arg(long, conflicts_with = "out")]
     pub no_reports: bool,
+    /// Analyze a lake its shards have mined (`faultline ingest --lake DIR --shard I/N`)
+    /// instead of ingesting first; every shard must have published.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["rebuild", "lenient"])]
+    pub lake: Option<PathBuf>,
 }
 
 /// `faultline ingest`.
@@ -254,6 +258,15 @@ pub struct IngestArgs {
     /// (exit code 2) and the store is left as it was.
     #[arg(long)]
     pub lenient: bool,
+    /// Write a lake instead of the store: Hive-partitioned Parquet that several shards write
+    /// side by side and other engines read (see docs/scale.md).
+    #[arg(long, value_name = "DIR")]
+    pub lake: Option<PathBuf>,
+    /// With --lake: mine only shard I of N (counted from 0) of the configured repositories,
+    /// chosen by a stable hash of each name; shard 0 also reads the deploy logs, incidents and
+    /// catalog. Default 0/1, the whole lake.
+    #[arg(long, value_name = "I/N", requires = "lake")]
+    pub shard: Option<faultline::lake::Shard>,
 }
 
 /// `faultline provenance`.

@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod graph;
 pub mod ingest;
+pub mod lake;
 pub mod model;
 pub mod provenance_report;
 pub mod query;

@@ -54,16 +54,58 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(&cli.config)?;
     match cli.command {
         Command::Ingest(args) => {
+            if let Some(lake) = &args.lake {
+                let shard = args.shard.unwrap_or(faultline::lake::Shard::ALL);
+                let lake = faultline::lake::Lake::new(lake);
+                let bars = Bars::new();
+                let report = faultline::lake::ingest_shard(&config, &lake, shard, args.options(), &bars)
+                    .with_context(|| format!("ingest of shard {shard} failed"))?;
+                drop(bars);
+                print_ingest_report(&report.ingest);
+                eprintln!(
+                    "faultline: shard {shard}: generation {}, {} file(s) published in {}{}{}",
+                    report.generation,
+                    report.written.len(),
+                    render::escape_terminal(&lake.root().display().to_string()),
+                    match report.replaced {
+                        0 => String::new(),
+                        n => format!(", {n} replaced"),
+                    },
+                    match report.cleaned {
+                        0 => String::new(),
+                        n => format!(", {n} left by a failed run removed"),
+                    }
+                );
+                return Ok(());
+            }
             let report = ingest_with_progress(&config, args.options())?;
             print_ingest_report(&report);
             Ok(())
         }
         Command::Analyze(args) => {
-            let report = ingest_with_progress(
-                &config,
-                ingest::IngestOptions { rebuild: args.rebuild, lenient: args.lenient },
-            )?;
-            print_ingest_report(&report);
+            if let Some(lake) = &args.lake {
+                let lake = faultline::lake::Lake::new(lake);
+                let complete = lake.complete()?;
+                if !complete.unlisted.is_empty() {
+                    eprintln!(
+                        "faultline: warning: {} file(s) in the lake are listed by no shard's manifest (a run died while publishing; rerun its shard) and were not read, e.g. {}",
+                        complete.unlisted.len(),
+                        render::escape_terminal(&complete.unlisted[0])
+                    );
+                }
+                lake.materialize(&complete, &Store::new(&config.store))?;
+                eprintln!(
+                    "faultline: lake {}: {} shard(s) read into the store",
+                    render::escape_terminal(&lake.root().display().to_string()),
+                    complete.manifests.len()
+                );
+            } else {
+                let report = ingest_with_progress(
+                    &config,
+                    ingest::IngestOptions { rebuild: args.rebuild, lenient: args.lenient },
+                )?;
+                print_ingest_report(&report);
+            }
             let analysis = faultline::analyze::analyze(&config).context("analysis failed")?;
             print_analysis_report(&analysis);
             if !args.no_reports {

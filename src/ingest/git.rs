@@ -94,6 +94,13 @@ pub fn configure_libgit2() {
     git2::opts::strict_hash_verification(false);
 }
 
+/// The `origin` remote's URL of `source`, without reading its history.
+pub fn remote_url(source: &RepoSource) -> Result<Option<String>> {
+    let repo = open(source)?;
+    let url = repo.find_remote("origin").ok().and_then(|r| r.url().ok().map(str::to_string));
+    Ok(url)
+}
+
 /// Read the history of `source` that `known` does not hold yet.
 pub fn read_repo(
     source: &RepoSource,

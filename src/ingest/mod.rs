@@ -81,8 +81,31 @@ pub struct IngestOptions {
 /// Read every configured repository into the store, incrementally, and recompute provenance
 /// for all stored commits (so changed rules or newly fetched notes take effect at once).
 pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) -> Result<IngestReport> {
+    ingest_into(config, &Store::new(&config.store), options, progress, SourceMode::Read)
+}
+
+/// Whether an ingest reads the deploy logs, incident exports and catalog besides git.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SourceMode<'a> {
+    /// Read them, matching deploys to the repositories being read.
+    Read,
+    /// Read them, matching deploys to these repositories (name, remote URL): a lake shard
+    /// reads some repositories but the sources name all of them.
+    ReadFor(&'a [(String, Option<String>)]),
+    /// Leave them out: another shard reads them.
+    Skip,
+}
+
+/// [`ingest`] into `store`, reading `config.repos` and the sources as `sources` says.
+pub(crate) fn ingest_into(
+    config: &Config,
+    store: &Store,
+    options: IngestOptions,
+    progress: &dyn Progress,
+    sources: SourceMode<'_>,
+) -> Result<IngestReport> {
     git::configure_libgit2();
-    let store = Store::new(&config.store);
+    let store = store.clone();
     let stored = if options.rebuild { StoredIds::default() } else { StoredIds::load(&store)? };
 
     let configured: BTreeSet<&str> = config.repos.iter().map(|r| r.name.as_str()).collect();
@@ -118,7 +141,11 @@ pub fn ingest(config: &Config, options: IngestOptions, progress: &dyn Progress) 
 
     let remotes: Vec<(String, Option<String>)> =
         histories.iter().map(|h| (h.repo.clone(), h.remote_url.clone())).collect();
-    let mut events = sources::read(config, &remotes)?;
+    let mut events = match sources {
+        SourceMode::Read => sources::read(config, &remotes)?,
+        SourceMode::ReadFor(all) => sources::read(config, all)?,
+        SourceMode::Skip => sources::Sources::default(),
+    };
     if !options.lenient {
         if let Some(first) = events.rejects.first() {
             return Err(crate::Error::Rejected { first: first.to_string(), more: events.rejects.len() - 1 });
@@ -214,7 +241,7 @@ pub const REMOTE_URL: &str = "remote_url:";
 const PROVENANCE_LAYOUT: u32 = 2;
 
 /// The `ingest_state` key of the fingerprint of what provenance was computed from.
-const PROVENANCE_INPUTS: &str = "provenance_inputs";
+pub(crate) const PROVENANCE_INPUTS: &str = "provenance_inputs";
 
 /// What the store holds of its commits without reading them: ids, shallow flags, branch tips
 /// and the last ingest's state.
