@@ -61,6 +61,10 @@ pub const SOURCE_TABLES: [&str; 6] = [
     names::REJECTS,
 ];
 
+/// The tables `faultline analyze --lake` writes back into the lake, unpartitioned.
+pub const ANALYSIS_TABLES: [&str; 4] =
+    [names::DEPLOY_COMMITS, names::SUSPECTS, names::SZZ_LINKS, names::BLAST_RADIUS];
+
 /// The layout version written in every manifest.
 const MANIFEST_FORMAT: u32 = 1;
 
@@ -286,7 +290,8 @@ impl Lake {
         Ok(Complete { manifests, unlisted })
     }
 
-    /// Every `*.parquet` file under the table folders, relative to the lake, sorted.
+    /// Every `*.parquet` file under the folders of the mined tables, relative to the lake,
+    /// sorted (the analysis tables have a manifest of their own and are never read back).
     fn parquet_files(&self) -> Result<Vec<String>> {
         let mut files = Vec::new();
         for table in REPO_TABLES.iter().chain(&SOURCE_TABLES) {
@@ -315,6 +320,53 @@ impl Lake {
             }
         }
         Ok(frame)
+    }
+
+    /// Publish the analysis tables of `store` into the lake (`suspects/part-analysis-g….parquet`
+    /// and the rest), replacing those of the previous analysis, with their manifest
+    /// `_analysis.json`; the files written, relative to the lake.
+    pub fn publish_analysis(&self, store: &Store) -> Result<Vec<String>> {
+        let path = self.root.join("_analysis.json");
+        let previous = match path.is_file() {
+            true => Some(read_manifest(&path)?),
+            false => None,
+        };
+        let generation = previous.as_ref().map_or(0, |m| m.generation) + 1;
+        let name = format!("part-analysis-g{generation:06}.parquet");
+        let staging = self.root.join("_staging").join(format!("analysis-g{generation:06}"));
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+        }
+        let mut files = BTreeMap::new();
+        for table in ANALYSIS_TABLES {
+            if let Some(mut frame) = store.read(table)? {
+                let relative = format!("{table}/{name}");
+                write_parquet(&staging.join(&relative), &mut frame)?;
+                files.insert(table.to_string(), vec![relative]);
+            }
+        }
+        for relative in files.values().flatten() {
+            let target = self.root.join(relative);
+            let parent = target.parent().expect("in a table folder");
+            fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            fs::rename(staging.join(relative), &target).map_err(|e| Error::io(&target, e))?;
+        }
+        let manifest = Manifest {
+            format: MANIFEST_FORMAT,
+            shard: 0,
+            shards: 1,
+            generation,
+            faultline: env!("CARGO_PKG_VERSION").to_string(),
+            repos: Vec::new(),
+            provenance_inputs: String::new(),
+            files: files.clone(),
+        };
+        write_manifest(&path, &manifest)?;
+        for relative in previous.iter().flat_map(|m| m.files.values().flatten()) {
+            let _ = fs::remove_file(self.root.join(relative));
+        }
+        let _ = fs::remove_dir_all(&staging);
+        Ok(files.into_values().flatten().collect())
     }
 
     /// Copy the whole lake into `store` as one snapshot, for the analyses that read a store.
@@ -368,6 +420,18 @@ fn read_manifest(path: &Path) -> Result<Manifest> {
         });
     }
     Ok(manifest)
+}
+
+/// Replace the manifest at `path` in one `rename`.
+fn write_manifest(path: &Path, manifest: &Manifest) -> Result<()> {
+    let dir = path.parent().expect("a manifest is in a folder");
+    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let name = path.file_name().expect("a file").to_string_lossy();
+    let temporary = dir.join(format!(".{name}.tmp"));
+    let text = serde_json::to_string_pretty(manifest).map_err(|e| Error::Internal(e.to_string()))?;
+    fs::write(&temporary, text + "\n").map_err(|e| Error::io(&temporary, e))?;
+    fs::File::open(&temporary).and_then(|f| f.sync_all()).map_err(|e| Error::io(&temporary, e))?;
+    fs::rename(&temporary, path).map_err(|e| Error::io(path, e))
 }
 
 fn read_parquet(path: &Path) -> Result<DataFrame> {
@@ -518,14 +582,7 @@ pub fn ingest_shard(
         provenance_inputs: inputs,
         files,
     };
-    let path = lake.manifest_path(shard);
-    let dir = path.parent().expect("_shards");
-    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let temporary = dir.join(format!(".{tag}.json.tmp"));
-    let text = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Internal(e.to_string()))?;
-    fs::write(&temporary, text + "\n").map_err(|e| Error::io(&temporary, e))?;
-    fs::File::open(&temporary).and_then(|f| f.sync_all()).map_err(|e| Error::io(&temporary, e))?;
-    fs::rename(&temporary, &path).map_err(|e| Error::io(&path, e))?;
+    write_manifest(&lake.manifest_path(shard), &manifest)?;
     for relative in &replaced {
         let _ = fs::remove_file(lake.root.join(relative));
     }

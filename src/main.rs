@@ -107,6 +107,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 print_ingest_report(&report);
             }
             let analysis = faultline::analyze::analyze(&config).context("analysis failed")?;
+            if let Some(lake) = &args.lake {
+                let written =
+                    faultline::lake::Lake::new(lake).publish_analysis(&Store::new(&config.store))?;
+                eprintln!(
+                    "faultline: {} analysis table(s) published in the lake ({})",
+                    written.len(),
+                    faultline::lake::ANALYSIS_TABLES.join(", ")
+                );
+            }
             print_analysis_report(&analysis);
             if !args.no_reports {
                 let out = args.out.clone().unwrap_or_else(|| faultline::report::default_out(&config));

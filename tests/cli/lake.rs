@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use polars::prelude::SerReader;
 use serde_json::Value;
 
 use crate::support::Workspace;
@@ -86,7 +87,6 @@ fn a_lake_mined_in_shards_analyzes_to_what_the_store_does() {
         listed(&manifests.iter().find(|m| !listed(m, "commits").is_empty()).unwrap().clone(), "commits");
     let file = std::fs::File::open(lake.join(&any_commits[0])).unwrap();
     let frame = polars::prelude::ParquetReader::new(file);
-    use polars::prelude::SerReader;
     let frame = frame.finish().unwrap();
     let columns: Vec<String> = frame.get_column_names().iter().map(|c| c.to_string()).collect();
     assert!(
@@ -96,8 +96,18 @@ fn a_lake_mined_in_shards_analyzes_to_what_the_store_does() {
 
     let stderr = run_ok(&ws, &["analyze", "--lake", "lake", "--no-reports"]);
     assert!(stderr.contains("3 shard(s) read into the store"), "{stderr}");
+    assert!(stderr.contains("4 analysis table(s) published in the lake"), "{stderr}");
+    let analysis = manifest(&lake, "../_analysis");
+    assert_eq!(listed(&analysis, "suspects"), ["suspects/part-analysis-g000001.parquet"]);
+    let file = std::fs::File::open(lake.join("suspects/part-analysis-g000001.parquet")).unwrap();
+    let published = polars::prelude::ParquetReader::new(file).finish().unwrap();
+    assert_eq!(published.height(), expected.0.lines().count() - 1);
     assert_eq!(query_csv(&ws, SUSPECTS), expected.0);
     assert_eq!(query_csv(&ws, BLAST_RADIUS), expected.1);
+    // A second analysis replaces the first's tables.
+    run_ok(&ws, &["analyze", "--lake", "lake", "--no-reports"]);
+    assert!(lake.join("suspects/part-analysis-g000002.parquet").is_file());
+    assert!(!lake.join("suspects/part-analysis-g000001.parquet").exists());
     for sql in [
         "SELECT COUNT(*) AS n, SUM(added_lines) AS added FROM commits",
         "SELECT COUNT(*) AS n FROM commit_files",
@@ -207,7 +217,6 @@ fn new_commits_are_appended_and_a_failed_run_is_cleaned_by_rerunning_its_shard()
         assert_eq!(&std::fs::read(lake.join(file)).unwrap(), bytes, "{file} changed");
     }
     let file = std::fs::File::open(lake.join(&stray)).unwrap();
-    use polars::prelude::SerReader;
     let frame = polars::prelude::ParquetReader::new(file).finish().unwrap();
     assert_eq!(frame.height(), 1);
     let subject = frame.column("subject").unwrap().str().unwrap().get(0).map(str::to_string);
