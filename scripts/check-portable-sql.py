@@ -3,12 +3,17 @@
 over the same store, and compare the results row by row.
 
     pip install datafusion duckdb
-    scripts/check-portable-sql.py [CONFIG] [--bin PATH]
+    scripts/check-portable-sql.py [CONFIG] [--bin PATH] [--lake DIR]
 
 CONFIG defaults to the repository's faultline.toml (the sample company); its store must be
 analyzed. Each query runs with the parameters the snapshot test uses. Values are compared as
 numbers when both are numbers (to 6 significant decimals), else as text; row order matters, as
 every saved query orders its rows fully. Exit code 1 when any engine disagrees.
+
+With --lake DIR, DataFusion and DuckDB read the tables from a lake instead (Hive-partitioned
+Parquet written by `faultline ingest --lake DIR --shard I/N` and `faultline analyze --lake DIR`,
+every file under the table folders, as docs/scale.md tells other engines to read it), while
+polars answers from CONFIG's store, which `analyze --lake` filled from the same lake.
 """
 import argparse
 import json
@@ -47,6 +52,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("config", nargs="?", default=os.path.join(here, "faultline.toml"))
     parser.add_argument("--bin", default=os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(here, "target")), "release", "faultline"))
+    parser.add_argument("--lake", help="read the tables from this lake (DataFusion and DuckDB)")
     args = parser.parse_args()
     import datafusion
     import duckdb
@@ -56,10 +62,22 @@ def main():
     tables = [f[:-8] for f in sorted(os.listdir(store)) if f.endswith(".parquet")]
     fusion = datafusion.SessionContext()
     duck = duckdb.connect()
-    for t in tables:
-        path = os.path.join(store, f"{t}.parquet")
-        fusion.register_parquet(t, path)
-        duck.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{path}')")
+    if args.lake:
+        lake = os.path.abspath(args.lake)
+        tables = [t for t in sorted(os.listdir(lake)) if not t.startswith(("_", ".")) and os.path.isdir(os.path.join(lake, t))]
+        for t in tables:
+            folder = os.path.join(lake, t)
+            if any(e.startswith("repo_bucket=") for e in os.listdir(folder)):
+                fusion.register_parquet(t, folder + "/", table_partition_cols=[("repo_bucket", "string")], file_extension=".parquet")
+                duck.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{folder}/*/*.parquet', hive_partitioning = true)")
+            else:
+                fusion.register_parquet(t, folder + "/", file_extension=".parquet")
+                duck.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{folder}/*.parquet')")
+    else:
+        for t in tables:
+            path = os.path.join(store, f"{t}.parquet")
+            fusion.register_parquet(t, path)
+            duck.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{path}')")
 
     def faultline(*extra):
         out = subprocess.run([args.bin, "--config", args.config, "query", *extra], capture_output=True, text=True)
