@@ -366,6 +366,7 @@ impl Lake {
             let _ = fs::remove_file(self.root.join(relative));
         }
         let _ = fs::remove_dir_all(&staging);
+        let _ = fs::remove_dir(self.root.join("_staging"));
         Ok(files.into_values().flatten().collect())
     }
 
@@ -587,6 +588,7 @@ pub fn ingest_shard(
         let _ = fs::remove_file(lake.root.join(relative));
     }
     let _ = fs::remove_dir_all(&staging);
+    let _ = fs::remove_dir(lake.root.join("_staging")); // only when no other shard is staging
     staged.sort();
     Ok(ShardReport { shard, generation, ingest: report, written: staged, replaced: replaced.len(), cleaned })
 }
