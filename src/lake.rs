@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest::{self, IngestOptions, IngestReport, Progress, SourceMode};
-use crate::store::Store;
+use crate::store::{read_parquet, Store};
 use crate::tables::names;
 
 /// How many buckets repositories are hashed into; a lake is mined in at most this many shards.
@@ -435,24 +435,12 @@ fn write_manifest(path: &Path, manifest: &Manifest) -> Result<()> {
     fs::rename(&temporary, path).map_err(|e| Error::io(path, e))
 }
 
-fn read_parquet(path: &Path) -> Result<DataFrame> {
-    let file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    ParquetReader::new(file).finish().map_err(|e| Error::Store {
-        path: path.to_path_buf(),
-        message: format!("not a readable Parquet table: {e}"),
-    })
-}
-
+/// Write a lake file, its folders made as needed.
 fn write_parquet(path: &Path, frame: &mut DataFrame) -> Result<()> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     }
-    let mut file = fs::File::create(path).map_err(|e| Error::io(path, e))?;
-    ParquetWriter::new(&mut file)
-        .with_statistics(StatisticsOptions::full())
-        .finish(frame)
-        .map_err(|e| Error::Store { path: path.to_path_buf(), message: e.to_string() })?;
-    file.sync_all().map_err(|e| Error::io(path, e))
+    crate::store::write_parquet(path, frame)
 }
 
 /// Mine `shard` of the configured repositories into the lake: an incremental ingest into the

@@ -50,12 +50,7 @@ impl Store {
     /// Read `table` from the current snapshot; `None` when the store or the table is absent.
     pub fn read(&self, table: &str) -> Result<Option<DataFrame>> {
         let Some(path) = self.table_path(table) else { return Ok(None) };
-        let file = fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
-        let frame = ParquetReader::new(file).finish().map_err(|e| Error::Store {
-            path: path.clone(),
-            message: format!("not a readable Parquet table: {e}"),
-        })?;
-        Ok(Some(frame))
+        read_parquet(&path).map(Some)
     }
 
     /// Read only `columns` of `table`, `None` when it does not exist.
@@ -134,6 +129,25 @@ impl Store {
     }
 }
 
+/// Read a whole Parquet file the store or the lake wrote.
+pub(crate) fn read_parquet(path: &Path) -> Result<DataFrame> {
+    let file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    ParquetReader::new(file).finish().map_err(|e| Error::Store {
+        path: path.to_path_buf(),
+        message: format!("not a readable Parquet table: {e}"),
+    })
+}
+
+/// Write `frame` to `path` as the store writes every table (full statistics), synced to disk.
+pub(crate) fn write_parquet(path: &Path, frame: &mut DataFrame) -> Result<()> {
+    let mut file = fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    ParquetWriter::new(&mut file)
+        .with_statistics(StatisticsOptions::full())
+        .finish(frame)
+        .map_err(|e| Error::Store { path: path.to_path_buf(), message: e.to_string() })?;
+    file.sync_all().map_err(|e| Error::io(path, e))
+}
+
 /// A snapshot being written: invisible to readers until [`Snapshot::commit`].
 pub struct Snapshot<'a> {
     store: &'a Store,
@@ -146,13 +160,7 @@ pub struct Snapshot<'a> {
 impl Snapshot<'_> {
     /// Write `table` into the snapshot.
     pub fn put(&mut self, table: &str, frame: &mut DataFrame) -> Result<()> {
-        let path = self.staging.join(format!("{table}.parquet"));
-        let mut file = fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
-        ParquetWriter::new(&mut file)
-            .with_statistics(StatisticsOptions::full())
-            .finish(frame)
-            .map_err(|e| Error::Store { path: path.clone(), message: e.to_string() })?;
-        file.sync_all().map_err(|e| Error::io(&path, e))
+        write_parquet(&self.staging.join(format!("{table}.parquet")), frame)
     }
 
     /// Write `table` from frames of one schema, one at a time, as row groups of one file: a
