@@ -193,6 +193,17 @@ pub struct Complete {
 }
 
 impl Complete {
+    /// The configured repositories no shard mined (added to the config after the shards ran),
+    /// sorted.
+    pub fn unmined<'a>(&self, config: &'a Config) -> Vec<&'a str> {
+        let mined: BTreeSet<&str> =
+            self.manifests.iter().flat_map(|m| m.repos.iter().map(String::as_str)).collect();
+        let mut unmined: Vec<&str> =
+            config.repos.iter().map(|r| r.name.as_str()).filter(|r| !mined.contains(r)).collect();
+        unmined.sort();
+        unmined
+    }
+
     /// Every file of `table`, relative to the lake, in shard order.
     pub fn files(&self, table: &str) -> Vec<&str> {
         self.manifests

@@ -93,6 +93,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         render::escape_terminal(&complete.unlisted[0])
                     );
                 }
+                let unmined = complete.unmined(&config);
+                if !unmined.is_empty() {
+                    eprintln!(
+                        "faultline: warning: {} configured repositor(ies) are in no shard's manifest and are not analyzed (added after the shards ran? rerun every shard): {}",
+                        unmined.len(),
+                        render::escape_terminal(&unmined.join(", "))
+                    );
+                }
                 lake.materialize(&complete, &Store::new(&config.store))?;
                 eprintln!(
                     "faultline: lake {}: {} shard(s) read into the store",

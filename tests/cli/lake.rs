@@ -132,6 +132,21 @@ fn a_lake_with_a_missing_shard_is_not_analyzed() {
         "{}",
         out.stderr
     );
+    // Complete, but the config has gained a repository since: analyzed, and said.
+    run_ok(&ws, &["ingest", "--lake", "lake", "--shard", "1/4"]);
+    run_ok(&ws, &["ingest", "--lake", "lake", "--shard", "3/4"]);
+    let config = std::fs::read_to_string(ws.path().join("faultline.toml")).unwrap();
+    let more = config.replacen(
+        "[[repos]]",
+        "[[repos]]\nname = \"billing\"\npath = \"repos/auth.git\"\n\n[[repos]]",
+        1,
+    );
+    std::fs::write(ws.path().join("faultline.toml"), more).unwrap();
+    let stderr = run_ok(&ws, &["analyze", "--lake", "lake", "--no-reports"]);
+    assert!(
+        stderr.contains("1 configured repositor(ies) are in no shard's manifest and are not analyzed (added after the shards ran? rerun every shard): billing"),
+        "{stderr}"
+    );
     // Another shard count on the same lake is refused before anything is mined.
     let out = ws.run(&["ingest", "--lake", "lake", "--shard", "1/2"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
