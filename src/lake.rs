@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest::{self, IngestOptions, IngestReport, Progress, SourceMode};
-use crate::store::{read_parquet, Store};
+use crate::store::{read_parquet, read_parquet_columns, Store};
 use crate::tables::names;
 
 /// How many buckets repositories are hashed into; a lake is mined in at most this many shards.
@@ -278,20 +278,15 @@ impl Lake {
             )));
         }
         let present: BTreeSet<u32> = manifests.iter().map(|m| m.shard).collect();
-        let missing: Vec<String> = (0..count)
-            .filter(|i| !present.contains(i))
-            .map(|i| Shard { index: i, count }.to_string())
-            .collect();
+        let missing: Vec<Shard> =
+            (0..count).filter(|i| !present.contains(i)).map(|index| Shard { index, count }).collect();
         if !missing.is_empty() {
+            let list = |f: &dyn Fn(&Shard) -> String| missing.iter().map(f).collect::<Vec<_>>().join(", ");
             return Err(Error::Usage(format!(
                 "the lake {} is incomplete: shard(s) {} of {count} have not published (no {}); run `faultline ingest --lake {} --shard I/{count}` for each",
                 self.root.display(),
-                missing.join(", "),
-                missing
-                    .iter()
-                    .map(|s| format!("_shards/{}.json", s.parse::<Shard>().expect("made above").tag()))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                list(&|s| s.to_string()),
+                list(&|s| format!("_shards/{}.json", s.tag())),
                 self.root.display()
             )));
         }
@@ -627,14 +622,7 @@ fn published_keys(lake: &Lake, manifest: &Manifest) -> Result<DataFrame> {
     ]));
     for file in manifest.files.get(names::COMMITS).into_iter().flatten() {
         let path = lake.root.join(file);
-        let opened = fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
-        let part = ParquetReader::new(opened)
-            .with_columns(Some(vec!["repo".into(), "sha".into()]))
-            .finish()
-            .map_err(|e| Error::Store {
-                path: path.clone(),
-                message: format!("not a readable Parquet table: {e}"),
-            })?;
+        let part = read_parquet_columns(&path, &["repo", "sha"])?;
         keys.vstack_mut_owned(part).map_err(|e| Error::Store { path, message: e.to_string() })?;
     }
     Ok(keys)

@@ -56,12 +56,7 @@ impl Store {
     /// Read only `columns` of `table`, `None` when it does not exist.
     pub fn read_columns(&self, table: &str, columns: &[&str]) -> Result<Option<DataFrame>> {
         let Some(path) = self.table_path(table) else { return Ok(None) };
-        let file = fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
-        let columns = columns.iter().map(|c| c.to_string()).collect();
-        let frame = ParquetReader::new(file).with_columns(Some(columns)).finish().map_err(|e| {
-            Error::Store { path: path.clone(), message: format!("not a readable Parquet table: {e}") }
-        })?;
-        Ok(Some(frame))
+        read_parquet_columns(&path, columns).map(Some)
     }
 
     /// Read `table`, which `command` writes: its absence is an error telling the user to run
@@ -133,6 +128,16 @@ impl Store {
 pub(crate) fn read_parquet(path: &Path) -> Result<DataFrame> {
     let file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
     ParquetReader::new(file).finish().map_err(|e| Error::Store {
+        path: path.to_path_buf(),
+        message: format!("not a readable Parquet table: {e}"),
+    })
+}
+
+/// Read only `columns` of a Parquet file the store or the lake wrote.
+pub(crate) fn read_parquet_columns(path: &Path, columns: &[&str]) -> Result<DataFrame> {
+    let file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let columns = columns.iter().map(|c| c.to_string()).collect();
+    ParquetReader::new(file).with_columns(Some(columns)).finish().map_err(|e| Error::Store {
         path: path.to_path_buf(),
         message: format!("not a readable Parquet table: {e}"),
     })
