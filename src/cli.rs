@@ -245,6 +245,13 @@ pub struct AnalyzeArgs {
     /// instead of ingesting first; every shard must have published.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["rebuild", "lenient"])]
     pub lake: Option<PathBuf>,
+    /// Run the heavy reductions (what each deploy shipped, candidate deploys per incident,
+    /// the commits attribution reads, the services each commit changed) as SQL on this
+    /// engine, over the store or the lake: `polars`, `datafusion` (a build with
+    /// `--features datafusion`) or `ballista://HOST:PORT`, a Ballista scheduler (`--features
+    /// ballista`). Without it the analyses run in this process on the whole store.
+    #[arg(long, value_name = "ENGINE")]
+    pub engine: Option<faultline::engine::Engine>,
 }
 
 /// `faultline ingest`.

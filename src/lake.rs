@@ -13,16 +13,17 @@
 //! Each repository falls in one of [`BUCKETS`] buckets, a stable hash of its name, and bucket
 //! `b` belongs to shard `b mod N`: shard I of N mines only its repositories and writes only
 //! files named after itself, so two shards never write the same file. The repository tables
-//! (`commits`, `commit_files`, `merge_files`, `provenance`) are partitioned by bucket, the key
+//! (`commits`, `commit_files`, `merge_files`, `provenance`, `commit_order`) are partitioned by bucket, the key
 //! kept out of the files (the `repo` column is in them); the tables read from the deploy logs,
 //! incident exports and catalog are written by shard 0, unpartitioned.
 //!
 //! Append-only: a run adds files and never changes one. The commit tables get a file with the
 //! commits this shard had not published before (history a force-push removed stays in the lake:
-//! a commit that was deployed remains evidence). Three things replace files instead, the old
+//! a commit that was deployed remains evidence). Four things replace files instead, the old
 //! ones deleted once the new manifest is in place: the source tables (shard 0 reads the exports
-//! whole each time), `provenance` when its inputs changed (new rules, new notes), and every
-//! table of a shard run with `--rebuild`.
+//! whole each time), `provenance` when its inputs changed (new rules, new notes),
+//! `commit_order` on every run (a branch merged late lands late, and a rewritten `HEAD`
+//! renumbers the mainline), and every table of a shard run with `--rebuild`.
 //!
 //! Publishing: the run writes its files under `_staging/`, moves each into place with one
 //! `rename`, then replaces its manifest the same way. A manifest lists every file of its shard;
@@ -48,8 +49,8 @@ use crate::tables::names;
 pub const BUCKETS: u32 = 256;
 
 /// The tables partitioned by repository bucket.
-pub const REPO_TABLES: [&str; 4] =
-    [names::COMMITS, names::COMMIT_FILES, names::MERGE_FILES, names::PROVENANCE];
+pub const REPO_TABLES: [&str; 5] =
+    [names::COMMITS, names::COMMIT_FILES, names::MERGE_FILES, names::PROVENANCE, names::COMMIT_ORDER];
 
 /// The tables shard 0 writes from the deploy logs, incident exports and catalog.
 pub const SOURCE_TABLES: [&str; 6] = [
@@ -332,6 +333,17 @@ impl Lake {
     /// and the rest), replacing those of the previous analysis, with their manifest
     /// `_analysis.json`; the files written, relative to the lake.
     pub fn publish_analysis(&self, store: &Store) -> Result<Vec<String>> {
+        let mut frames = Vec::new();
+        for table in ANALYSIS_TABLES {
+            if let Some(frame) = store.read(table)? {
+                frames.push((table, frame));
+            }
+        }
+        self.publish_frames(frames)
+    }
+
+    /// [`Lake::publish_analysis`] of frames in hand (an analysis run on an engine).
+    pub fn publish_frames(&self, frames: Vec<(&str, DataFrame)>) -> Result<Vec<String>> {
         let path = self.root.join("_analysis.json");
         let previous = match path.is_file() {
             true => Some(read_manifest(&path)?),
@@ -344,12 +356,10 @@ impl Lake {
             fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
         }
         let mut files = BTreeMap::new();
-        for table in ANALYSIS_TABLES {
-            if let Some(mut frame) = store.read(table)? {
-                let relative = format!("{table}/{name}");
-                write_parquet(&staging.join(&relative), &mut frame)?;
-                files.insert(table.to_string(), vec![relative]);
-            }
+        for (table, mut frame) in frames {
+            let relative = format!("{table}/{name}");
+            write_parquet(&staging.join(&relative), &mut frame)?;
+            files.insert(table.to_string(), vec![relative]);
         }
         for relative in files.values().flatten() {
             let target = self.root.join(relative);
@@ -510,6 +520,8 @@ pub fn ingest_shard(
     let replace = |table: &str| -> bool {
         fresh
             || SOURCE_TABLES.contains(&table)
+            // A commit merged late lands late, and a rewritten HEAD renumbers the mainline.
+            || table == names::COMMIT_ORDER
             || (table == names::PROVENANCE
                 && previous.as_ref().is_some_and(|m| m.provenance_inputs != inputs))
     };

@@ -8,6 +8,7 @@
 
 pub mod analyze;
 pub mod config;
+pub mod engine;
 pub mod error;
 pub mod graph;
 pub mod ingest;

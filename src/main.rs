@@ -101,6 +101,32 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         render::escape_terminal(&unmined.join(", "))
                     );
                 }
+                if let Some(engine) = &args.engine {
+                    let tables = faultline::analyze::on_engine::lake_tables(&lake, &complete)?;
+                    let mut analysis = faultline::analyze::on_engine::analyze(
+                        &config,
+                        engine,
+                        &tables,
+                        &lake.root().join("_engine"),
+                    )
+                    .context("analysis failed")?;
+                    let written = lake.publish_frames(analysis.tables.clone())?;
+                    eprintln!(
+                        "faultline: analyzed on {engine}; {} analysis table(s) published in the lake ({})",
+                        written.len(),
+                        faultline::lake::ANALYSIS_TABLES.join(", ")
+                    );
+                    if args.no_reports {
+                        print_analysis_report(&analysis.report);
+                        return Ok(());
+                    }
+                    // The reports and the summary read a store: the lake goes into one.
+                    let store = Store::new(&config.store);
+                    lake.materialize(&complete, &store)?;
+                    faultline::analyze::on_engine::write_store(&store, &mut analysis)?;
+                    print_analysis_report(&analysis.report);
+                    return finish_analyze(&config, &args);
+                }
                 lake.materialize(&complete, &Store::new(&config.store))?;
                 eprintln!(
                     "faultline: lake {}: {} shard(s) read into the store",
@@ -113,6 +139,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     ingest::IngestOptions { rebuild: args.rebuild, lenient: args.lenient },
                 )?;
                 print_ingest_report(&report);
+                if let Some(engine) = &args.engine {
+                    let store = Store::new(&config.store);
+                    let tables = faultline::engine::Tables::from_store(&store)?;
+                    let mut analysis = faultline::analyze::on_engine::analyze(
+                        &config,
+                        engine,
+                        &tables,
+                        &store.root().join("_engine"),
+                    )
+                    .context("analysis failed")?;
+                    faultline::analyze::on_engine::write_store(&store, &mut analysis)?;
+                    eprintln!("faultline: analyzed on {engine}");
+                    print_analysis_report(&analysis.report);
+                    return finish_analyze(&config, &args);
+                }
             }
             let analysis = faultline::analyze::analyze(&config).context("analysis failed")?;
             if let Some(lake) = &args.lake {
@@ -125,37 +166,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
             print_analysis_report(&analysis);
-            if !args.no_reports {
-                let out = args.out.clone().unwrap_or_else(|| faultline::report::default_out(&config));
-                let data = faultline::report::Dataset::load(&config)?;
-                let written = faultline::report::write_all(&data, &out, faultline::report::ANALYZE_REVIEWS)?;
-                eprintln!(
-                    "faultline: {} incident review(s), {} quarterly report(s) and the index in {}{}",
-                    written.reviews,
-                    written.quarters,
-                    render::escape_terminal(&out.join("index.html").display().to_string()),
-                    match written.skipped {
-                        0 => String::new(),
-                        n => format!(
-                            "; the {n} older incident(s) get a review with `faultline report incident ID`"
-                        ),
-                    }
-                );
-            }
-            let summary = faultline::provenance_report::summary_from_store(&Store::new(&config.store))?;
-            let text = match args.format {
-                Format::Table => {
-                    let store = Store::new(&config.store);
-                    let options = faultline::analyze::rank::RankOptions { top: 10, ..Default::default() };
-                    let ranked = faultline::analyze::rank::rank(&store, &options)?;
-                    let incidents = faultline::analyze::explain::explain_all(&store)?;
-                    render::provenance::summary_table(&summary, terminal_width())
-                        + &render::summary::markdown(&ranked, &incidents)
-                }
-                Format::Json => render::json::to_string(&summary),
-                Format::Csv => render::provenance::summary_csv(&summary)?,
-            };
-            emit(&text)
+            finish_analyze(&config, &args)
         }
         Command::Explain(args) => {
             let explanation =
@@ -354,6 +365,40 @@ fn since(text: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
         ))
         .into()
     })
+}
+
+/// The reports and the summary of `faultline analyze`, once the analysis tables are in the
+/// store.
+fn finish_analyze(config: &faultline::config::Config, args: &cli::AnalyzeArgs) -> anyhow::Result<()> {
+    if !args.no_reports {
+        let out = args.out.clone().unwrap_or_else(|| faultline::report::default_out(config));
+        let data = faultline::report::Dataset::load(config)?;
+        let written = faultline::report::write_all(&data, &out, faultline::report::ANALYZE_REVIEWS)?;
+        eprintln!(
+            "faultline: {} incident review(s), {} quarterly report(s) and the index in {}{}",
+            written.reviews,
+            written.quarters,
+            render::escape_terminal(&out.join("index.html").display().to_string()),
+            match written.skipped {
+                0 => String::new(),
+                n => format!("; the {n} older incident(s) get a review with `faultline report incident ID`"),
+            }
+        );
+    }
+    let summary = faultline::provenance_report::summary_from_store(&Store::new(&config.store))?;
+    let text = match args.format {
+        Format::Table => {
+            let store = Store::new(&config.store);
+            let options = faultline::analyze::rank::RankOptions { top: 10, ..Default::default() };
+            let ranked = faultline::analyze::rank::rank(&store, &options)?;
+            let incidents = faultline::analyze::explain::explain_all(&store)?;
+            render::provenance::summary_table(&summary, terminal_width())
+                + &render::summary::markdown(&ranked, &incidents)
+        }
+        Format::Json => render::json::to_string(&summary),
+        Format::Csv => render::provenance::summary_csv(&summary)?,
+    };
+    emit(&text)
 }
 
 /// What the analyses did, on stderr.

@@ -22,6 +22,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("commit_files", "One row per file a commit changed against its first parent, with line counts"),
     ("merge_files", "Paths a merge changed against its first parent (for what a deploy of a merge shipped)"),
     ("provenance", "Who or what wrote each commit: AI verdict, tools, models, sessions, every piece of evidence, AI lines"),
+    ("commit_order", "Each commit's place on its repository's mainline (first-parent chain of HEAD): the position it landed at, its generation"),
     ("repo_heads", "The branch tips each repository had at the last ingest"),
     ("ingest_state", "What the last ingest derived the commit tables from (fingerprints, remote URLs)"),
     ("deploys", "One row per deploy or rollback from every deploy log"),

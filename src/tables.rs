@@ -27,6 +27,8 @@ pub mod names {
     pub const PROVENANCE: &str = "provenance";
     /// Branch tips of each repository at the last ingest.
     pub const REPO_HEADS: &str = "repo_heads";
+    /// Each commit's place on its repository's mainline (see `ingest::mainline`).
+    pub const COMMIT_ORDER: &str = "commit_order";
     /// What the last ingest derived its tables from (`key`, `value`).
     pub const INGEST_STATE: &str = "ingest_state";
     /// One row per deploy.
@@ -325,7 +327,11 @@ pub fn commits_from_frames(commits: &DataFrame, files: Option<&DataFrame>) -> Re
         (s("author_name")?, s("author_email")?, i("author_epoch")?, i("author_offset_minutes")?);
     let (mut cn, mut ce, cts, coff) =
         (s("committer_name")?, s("committer_email")?, i("committer_epoch")?, i("committer_offset_minutes")?);
-    let mut parents = lists(commits, t, "parents")?;
+    // Without `parents` (a reduced read: the analysis on an engine), none.
+    let mut parents = match commits.column("parents") {
+        Ok(_) => lists(commits, t, "parents")?,
+        Err(_) => vec![Vec::new(); commits.height()],
+    };
     let mut keys = lists(commits, t, "trailer_keys")?;
     let mut values = lists(commits, t, "trailer_values")?;
     let shallow = bools(commits, t, "shallow_boundary")?;
@@ -414,7 +420,11 @@ pub fn commit_analysis_from_frames(commits: &DataFrame, files: &DataFrame) -> Re
 fn partial_commits(commits: &DataFrame, files: &DataFrame, messages: bool) -> Result<Vec<Commit>> {
     let t = names::COMMITS;
     let (mut repo, mut sha) = (strings(commits, t, "repo")?, strings(commits, t, "sha")?);
-    let mut parents = lists(commits, t, "parents")?;
+    // Without `parents` (a reduced read: the analysis on an engine), none.
+    let mut parents = match commits.column("parents") {
+        Ok(_) => lists(commits, t, "parents")?,
+        Err(_) => vec![Vec::new(); commits.height()],
+    };
     let shallow = bools(commits, t, "shallow_boundary")?;
     let height = commits.height();
     let (mut subject, mut body, at, offset) = if messages {

@@ -310,6 +310,30 @@ impl<'a> Index<'a> {
     }
 }
 
+/// Every name the incidents go by, as [`attribute`] looks for them in commit messages: each id,
+/// each reference the title or timeline gives (`incident_key_pattern`), and their bare parts.
+/// A commit that names an incident contains one of them, case aside.
+pub(crate) fn incident_names(incidents: &[Incident], weights: &Weights) -> BTreeSet<String> {
+    let key = Regex::new(&weights.incident_key_pattern).unwrap_or_else(|_| Regex::new("$^").expect("valid"));
+    let mut out = BTreeSet::new();
+    for incident in incidents {
+        let mut names: BTreeSet<String> = BTreeSet::from([incident.id.clone()]);
+        let texts =
+            std::iter::once(incident.title.as_str()).chain(incident.timeline.iter().map(|e| e.text.as_str()));
+        for text in texts {
+            names.extend(key.find_iter(text).map(|m| m.as_str().to_string()));
+        }
+        for name in names {
+            let bare = name.rsplit(':').next().unwrap_or(&name).to_string();
+            if !bare.is_empty() && !bare.chars().all(|c| c.is_ascii_digit()) {
+                out.insert(bare);
+            }
+            out.insert(name);
+        }
+    }
+    out
+}
+
 /// The config's regular expressions, built once.
 struct Patterns {
     incident_key: Regex,
@@ -660,7 +684,7 @@ fn keep_latest_rollback_claims(candidates: &mut [Candidate<'_>], weights: &Weigh
 }
 
 /// The services an incident names and those they depend on, each with its distance in hops.
-fn upstream<'a>(
+pub(crate) fn upstream<'a>(
     affected: &'a [String],
     depends_on: &BTreeMap<&'a str, BTreeSet<&'a str>>,
     max_hops: u32,

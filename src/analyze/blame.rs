@@ -353,7 +353,7 @@ fn merge_suspects(suspects: Vec<Suspect>) -> Vec<Suspect> {
 }
 
 /// Generation numbers: 1 for a root, else one more than the highest parent's.
-fn generations(parents: &[Vec<u32>]) -> Vec<u32> {
+pub(crate) fn generations(parents: &[Vec<u32>]) -> Vec<u32> {
     let mut generation = vec![0u32; parents.len()];
     for start in 0..parents.len() {
         if generation[start] != 0 {

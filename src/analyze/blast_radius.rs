@@ -78,12 +78,51 @@ impl ImpactWeights {
 }
 
 /// Every commit's blast radius, sorted by realized then potential, descending.
-pub fn measure(
-    commits: &[Commit],
+pub fn measure<'a>(
+    commits: &'a [Commit],
     incidents: &[Incident],
     suspects: &[Suspect],
-    services: &[Service],
-    deps: &[ServiceDep],
+    services: &'a [Service],
+    deps: &'a [ServiceDep],
+    weights: &ImpactWeights,
+) -> Vec<Radius> {
+    let mut by_repo: HashMap<&str, Vec<&Service>> = HashMap::new();
+    for service in services {
+        if let Some(repo) = service.repo.as_deref() {
+            by_repo.entry(repo).or_default().push(service);
+        }
+    }
+    let under =
+        |file: &str, path: &str| file == path || file.strip_prefix(path).is_some_and(|r| r.starts_with('/'));
+    let changed = commits.iter().map(|commit| {
+        let owners = by_repo.get(commit.repo.as_str()).map_or(&[][..], Vec::as_slice);
+        let mut changed: BTreeSet<&str> = BTreeSet::new();
+        for file in &commit.files {
+            let owning: Vec<&str> = owners
+                .iter()
+                .filter(|s| s.path.as_deref().is_none_or(|p| under(&file.path, p)))
+                .map(|s| s.name.as_str())
+                .collect();
+            if owning.is_empty() {
+                changed.extend(owners.iter().map(|s| s.name.as_str()));
+            } else {
+                changed.extend(owning);
+            }
+        }
+        (commit.repo.as_str(), commit.sha.as_str(), changed)
+    });
+    measure_changed(changed, incidents, suspects, services, deps, weights)
+}
+
+/// [`measure`] from the services each commit changed, worked out already: (repo, sha, the
+/// services whose files it changed, by the catalog's rule — the owners of each file, or every
+/// service of the repository for a file no path claims).
+pub fn measure_changed<'a>(
+    changed: impl Iterator<Item = (&'a str, &'a str, BTreeSet<&'a str>)>,
+    incidents: &[Incident],
+    suspects: &[Suspect],
+    services: &'a [Service],
+    deps: &'a [ServiceDep],
     weights: &ImpactWeights,
 ) -> Vec<Radius> {
     // Who depends on whom, backwards: a service's dependents.
@@ -109,43 +148,21 @@ pub fn measure(
             caused.entry((repo, sha)).or_default().push((s.incident_id.clone(), s.probability));
         }
     }
-    let mut by_repo: HashMap<&str, Vec<&Service>> = HashMap::new();
-    for service in services {
-        if let Some(repo) = service.repo.as_deref() {
-            by_repo.entry(repo).or_default().push(service);
-        }
-    }
-    let under =
-        |file: &str, path: &str| file == path || file.strip_prefix(path).is_some_and(|r| r.starts_with('/'));
-    let mut out: Vec<Radius> = commits
-        .iter()
-        .map(|commit| {
-            let owners = by_repo.get(commit.repo.as_str()).map_or(&[][..], Vec::as_slice);
-            let mut changed: BTreeSet<&str> = BTreeSet::new();
-            for file in &commit.files {
-                let owning: Vec<&str> = owners
-                    .iter()
-                    .filter(|s| s.path.as_deref().is_none_or(|p| under(&file.path, p)))
-                    .map(|s| s.name.as_str())
-                    .collect();
-                if owning.is_empty() {
-                    changed.extend(owners.iter().map(|s| s.name.as_str()));
-                } else {
-                    changed.extend(owning);
-                }
-            }
-            let potential: f64 = reach(changed.into_iter(), &dependents)
+    let mut out: Vec<Radius> = changed
+        .map(|(repo, sha, changed)| {
+            // The names are the catalog's own (the changed sets may borrow from elsewhere).
+            let changed = changed.into_iter().filter_map(|s| tiers.get_key_value(s).map(|(k, _)| *k));
+            let potential: f64 = reach(changed, &dependents)
                 .into_iter()
                 .map(|s| weights.tier_weight(tiers.get(s).copied().flatten()))
                 .sum();
-            let mut incidents =
-                caused.remove(&(commit.repo.as_str(), commit.sha.as_str())).unwrap_or_default();
+            let mut incidents = caused.remove(&(repo, sha)).unwrap_or_default();
             incidents.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             let realized: f64 =
                 incidents.iter().map(|(id, p)| p * impact.get(id.as_str()).copied().unwrap_or(0.0)).sum();
             Radius {
-                repo: commit.repo.clone(),
-                sha: commit.sha.clone(),
+                repo: repo.to_string(),
+                sha: sha.to_string(),
                 blast_radius: realized,
                 potential_blast_radius: potential,
                 incidents,

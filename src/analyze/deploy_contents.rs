@@ -70,6 +70,52 @@ impl Reach {
     }
 }
 
+/// Where [`ship_with`] learns a repository's history: which commit a deploy names, and what
+/// lies between two commits.
+pub trait Contents {
+    /// Whether `repo` is configured (a deploy of another repository is skipped: the ingest
+    /// already named it).
+    fn configured(&self, repo: &str) -> bool;
+    /// The full id of the commit `sha` (as a deploy log writes it) names in `repo`.
+    fn resolve(&mut self, repo: &str, sha: &str) -> Result<String, WalkProblem>;
+    /// The commits reachable from `head` and not from `since`, children before parents.
+    fn between(&mut self, repo: &str, head: &str, since: &str) -> Vec<String>;
+}
+
+/// The repositories themselves, with their indexed histories where the store holds them.
+struct Repositories<'a> {
+    walkers: &'a BTreeMap<String, Walker>,
+    graphs: &'a HashMap<String, History>,
+}
+
+impl Contents for Repositories<'_> {
+    fn configured(&self, repo: &str) -> bool {
+        self.walkers.contains_key(repo)
+    }
+
+    fn resolve(&mut self, repo: &str, sha: &str) -> Result<String, WalkProblem> {
+        // A full id the indexed history holds needs no lookup in the repository.
+        let indexed = self.graphs.get(repo).and_then(|g| {
+            Some(Oid::from_str(sha).ok().filter(|oid| sha.len() == 40 && g.knows(*oid))?.to_string())
+        });
+        match (indexed, self.walkers.get(repo)) {
+            (Some(head), _) => Ok(head),
+            (None, Some(walker)) => walker.resolve(sha),
+            (None, None) => Err(WalkProblem::Missing(sha.to_string())),
+        }
+    }
+
+    fn between(&mut self, repo: &str, head: &str, since: &str) -> Vec<String> {
+        // The indexed history when it holds both, else a walk of the repository.
+        match self.graphs.get(repo).and_then(|g| g.between(head, since)) {
+            Some(commits) => commits,
+            None => {
+                self.walkers.get(repo).and_then(|w| w.between(head, Some(since)).ok()).unwrap_or_default()
+            }
+        }
+    }
+}
+
 /// The commits each deploy shipped. `deploys` in table order (start, then id); `files` are the
 /// paths each commit changed, by (repository, commit); `walkers` the configured repositories.
 pub fn ship(
@@ -78,6 +124,16 @@ pub fn ship(
     files: &HashMap<(&str, &str), Vec<&str>>,
     walkers: &BTreeMap<String, Walker>,
     graphs: &HashMap<String, History>,
+) -> Shipped {
+    ship_with(deploys, services, files, &mut Repositories { walkers, graphs })
+}
+
+/// [`ship`], learning the histories from `contents`.
+pub fn ship_with(
+    deploys: &[Deploy],
+    services: &[Service],
+    files: &HashMap<(&str, &str), Vec<&str>>,
+    contents: &mut dyn Contents,
 ) -> Shipped {
     let by_name: HashMap<&str, &Service> = services.iter().map(|s| (s.name.as_str(), s)).collect();
     // Each repository's service folders, numbered.
@@ -112,12 +168,10 @@ pub fn ship(
             continue;
         };
         // Not configured: the ingest already named it.
-        let Some(walker) = walkers.get(&repo) else { continue };
-        // A full id the indexed history holds needs no lookup in the repository.
-        let indexed = graphs.get(&repo).and_then(|g| {
-            Some(Oid::from_str(sha).ok().filter(|oid| sha.len() == 40 && g.knows(*oid))?.to_string())
-        });
-        let head = match indexed.map(Ok).unwrap_or_else(|| walker.resolve(sha)) {
+        if !contents.configured(&repo) {
+            continue;
+        }
+        let head = match contents.resolve(&repo, sha) {
             Ok(head) => head,
             Err(WalkProblem::Missing(sha)) | Err(WalkProblem::Ambiguous(sha)) => {
                 missing.entry(repo).or_default().push(format!("{} ({sha})", deploy.id));
@@ -128,11 +182,7 @@ pub fn ship(
         if deploy.kind == DeployKind::Deploy {
             let commits = match baseline.get(&key) {
                 None => vec![head.clone()],
-                // The indexed history when it holds both, else a walk of the repository.
-                Some(since) => match graphs.get(&repo).and_then(|g| g.between(&head, since)) {
-                    Some(commits) => commits,
-                    None => walker.between(&head, Some(since)).unwrap_or_default(),
-                },
+                Some(since) => contents.between(&repo, &head, since),
             };
             let path = service.and_then(|s| s.path.as_deref());
             let mut any = false;

@@ -7,6 +7,7 @@ pub mod blast_radius;
 pub mod deploy_contents;
 pub mod dora;
 pub mod explain;
+pub mod on_engine;
 pub mod rank;
 pub mod szz;
 

@@ -11,6 +11,7 @@ pub mod git;
 pub mod gitai;
 mod grouped;
 pub mod incidents;
+pub mod mainline;
 pub mod provenance;
 pub mod source;
 pub mod sources;
@@ -169,9 +170,13 @@ pub(crate) fn ingest_into(
         && histories
             .iter()
             .all(|h| h.new_commits.is_empty() && h.vanished.is_empty() && h.refreshed.is_empty());
-    let unchanged = same_commits && stored.state.get(PROVENANCE_INPUTS) == Some(&inputs);
     let heads: BTreeMap<String, Vec<(String, String)>> =
         histories.iter().map(|h| (h.repo.clone(), h.heads.clone())).collect();
+    // A moved HEAD changes the mainline order even without new commits.
+    let unchanged = same_commits
+        && stored.state.get(PROVENANCE_INPUTS) == Some(&inputs)
+        && stored.heads == heads
+        && store.table_path(names::COMMIT_ORDER).is_some();
     let mut snapshot = store.begin()?;
     let (repos, total, ai_commits) = if unchanged {
         let repos = histories
@@ -196,6 +201,7 @@ pub(crate) fn ingest_into(
             loaded,
             &mut histories,
             &configured,
+            &heads,
             same_commits,
             &mut warnings,
         )?
@@ -343,6 +349,7 @@ fn write_commits(
     stored: Vec<Commit>,
     histories: &mut [git::RepoHistory],
     configured: &BTreeSet<&str>,
+    heads: &BTreeMap<String, Vec<(String, String)>>,
     same_commits: bool,
     warnings: &mut Vec<String>,
 ) -> Result<(Vec<RepoReport>, usize, usize)> {
@@ -380,6 +387,9 @@ fn write_commits(
     // and the commits are most of the memory.
     snapshot.put(names::PROVENANCE, &mut tables::provenance_frame(&provenance)?)?;
     drop(provenance);
+    let order = mainline::commit_order(&commits, heads);
+    snapshot.put(names::COMMIT_ORDER, &mut mainline::commit_order_frame(&order)?)?;
+    drop(order);
     if same_commits {
         return Ok((repos, total, ai_commits));
     }

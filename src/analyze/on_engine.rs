@@ -1,0 +1,747 @@
+//! The analyses with their heavy reductions run as SQL on an engine (polars, DataFusion or a
+//! Ballista cluster; see [`crate::engine`]) over a store's or a lake's Parquet files. Only
+//! reduced rows come back to this process: the edges deploy → commit, the candidate deploys
+//! of each incident, the few commits attribution reads, and the services each commit changed.
+//! The graph work on those edges — baselines, attribution, blast radius — is the same code the
+//! in-process analysis runs, so the tables come out the same.
+//!
+//! The reductions:
+//! 1. **Deploy heads**: the ids the deploy logs name, resolved against `commits` (full ids by
+//!    equality, abbreviated ones by their prefix) with their place in `commit_order`.
+//! 2. **What each deploy shipped**: for a deploy of a mainline commit after one of another,
+//!    the commits whose `landed` position lies between the two (see [`crate::ingest::mainline`]),
+//!    a join on `(repo, landed)`. A deploy off the mainline is walked in its repository.
+//! 3. **The files of shipped commits**, for services that own a folder of a monorepo.
+//! 4. **Candidate deploys per incident**: deploys of the services each incident names (and
+//!    those they depend on) in the window before it.
+//! 5. **Commits attribution reads**: those the candidates shipped, reverts, and commits whose
+//!    message names an incident.
+//! 6. **Services each commit changed**, for blast radius: `commit_files` against the catalog's
+//!    folders.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::analyze::attribution::{self, upstream};
+use crate::analyze::deploy_contents::{self, Contents};
+use crate::analyze::{blast_radius, szz, AnalysisReport};
+use crate::config::Config;
+use crate::engine::{Engine, Kind, Session, Tables};
+use crate::error::{Error, Result};
+use crate::ingest::git::{self, WalkProblem, Walker};
+use crate::model::{Deploy, DeployKind, Incident, Service};
+use crate::store::{self, Store};
+use crate::tables::{self, names};
+
+/// The analysis tables an engine run produced, to be written where the caller wants them.
+pub struct Analysis {
+    /// What the analyses found.
+    pub report: AnalysisReport,
+    /// `deploy_commits`, `suspects`, `szz_links` and `blast_radius`.
+    pub tables: Vec<(&'static str, DataFrame)>,
+}
+
+/// Run the analyses on `engine` over `tables` (the store's or the lake's files); `scratch` is
+/// a folder every engine worker can read, for the small tables this process sends along.
+pub fn analyze(config: &Config, engine: &Engine, tables: &Tables, scratch: &Path) -> Result<Analysis> {
+    git::configure_libgit2();
+    for table in [names::COMMITS, names::COMMIT_FILES, names::COMMIT_ORDER, names::DEPLOYS] {
+        if tables.files(table).is_empty() {
+            return Err(Error::Usage(format!(
+                "there is no `{table}` table to analyze; run `faultline ingest` (again, with this version) first"
+            )));
+        }
+    }
+    let small = |table: &str| -> Result<Option<DataFrame>> { read_all(tables.files(table)) };
+    let need = |table: &str| -> Result<DataFrame> {
+        small(table)?
+            .ok_or_else(|| Error::Usage(format!("there is no `{table}` table; run `faultline ingest` first")))
+    };
+    let deploys = tables::deploys_from_frame(&need(names::DEPLOYS)?)?;
+    let services = tables::services_from_frame(&need(names::SERVICES)?)?;
+    let deps = tables::service_deps_from_frame(&need(names::SERVICE_DEPS)?)?;
+    let incidents = tables::incidents_from_frames(&need(names::INCIDENTS)?, &need(names::TIMELINE_EVENTS)?)?;
+
+    std::fs::create_dir_all(scratch).map_err(|e| Error::io(scratch, e))?;
+    let scratch =
+        tempfile::Builder::new().prefix("analyze-").tempdir_in(scratch).map_err(|e| Error::io(scratch, e))?;
+    let mut run =
+        Run { session: Session::open(engine, tables)?, scratch: scratch.path().to_path_buf(), sent: 0 };
+    let mut walkers = Walkers::new(config);
+
+    // 1 and 2: what each deploy shipped, in two passes over the deploys: the first learns
+    // which (head, baseline) pairs are asked for, the engine answers them all at once, the
+    // second ships.
+    let heads = resolve_heads(&mut run, config, &deploys, &services)?;
+    let mut asked = Asking { heads: &heads, walkers: &mut walkers, pairs: BTreeSet::new() };
+    deploy_contents::ship_with(&deploys, &services, &HashMap::new(), &mut asked);
+    let pairs = std::mem::take(&mut asked.pairs);
+    let between = ship_pairs(&mut run, &heads, &mut walkers, pairs)?;
+    // 3: the files of what deploys of a service with a folder shipped.
+    let by_name: HashMap<&str, &Service> = services.iter().map(|s| (s.name.as_str(), s)).collect();
+    let files = if services.iter().any(|s| s.path.is_some()) {
+        let foldered: BTreeSet<&str> = deploys
+            .iter()
+            .filter(|d| by_name.get(d.service.as_str()).is_some_and(|s| s.path.is_some()))
+            .filter_map(|d| d.repo.as_deref().or_else(|| by_name.get(d.service.as_str())?.repo.as_deref()))
+            .collect();
+        let mut keys: BTreeSet<(String, String)> = BTreeSet::new();
+        for ((repo, head, _), commits) in &between {
+            if foldered.contains(repo.as_str()) {
+                keys.insert((repo.clone(), head.clone()));
+                keys.extend(commits.iter().map(|c| (repo.clone(), c.clone())));
+            }
+        }
+        for ((repo, _), resolved) in &heads {
+            if let (true, Some(head)) = (foldered.contains(repo.as_str()), resolved.as_ref().ok()) {
+                keys.insert((repo.clone(), head.sha.clone()));
+            }
+        }
+        shipped_files(&mut run, &keys)?
+    } else {
+        Vec::new()
+    };
+    let file_map: HashMap<(&str, &str), Vec<&str>> = {
+        let mut map: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
+        for (repo, sha, path) in &files {
+            map.entry((repo.as_str(), sha.as_str())).or_default().push(path.as_str());
+        }
+        map
+    };
+    let mut answered = Answering { heads: &heads, walkers: &mut walkers, between: &between };
+    let shipped = deploy_contents::ship_with(&deploys, &services, &file_map, &mut answered);
+
+    // 4: the candidate deploys of every incident.
+    let weights = attribution::Weights::from_config(&config.attribution);
+    let candidates = candidate_deploys(&mut run, &incidents, &deps, &weights)?;
+    let considered: Vec<Deploy> = deploys
+        .iter()
+        .filter(|d| d.kind == DeployKind::Rollback || candidates.contains(d.id.as_str()))
+        .cloned()
+        .collect();
+    let rows: Vec<_> =
+        shipped.rows.iter().filter(|r| candidates.contains(r.deploy_id.as_str())).cloned().collect();
+
+    // 5: the commits attribution reads.
+    let mut keys: BTreeSet<(String, String)> = rows.iter().map(|r| (r.repo.clone(), r.sha.clone())).collect();
+    keys.extend(pointing_commits(&mut run, &incidents, &weights)?);
+    let commits = commit_details(&mut run, &keys)?;
+    let evidence = attribution::Evidence {
+        incidents: &incidents,
+        deploys: &considered,
+        shipped: &rows,
+        deps: &deps,
+        commits: &commits,
+    };
+    let mut blame = |repo: &str, fix: &str| {
+        let walker = walkers.open(repo)?;
+        szz::blame_fix(walker, None, fix).ok()
+    };
+    let attributed = attribution::attribute(&evidence, &weights, &mut blame);
+
+    // 6: the services every commit changed, for blast radius.
+    let changed = changed_services(&mut run, &services)?;
+    let impact = blast_radius::ImpactWeights::from_config(&config.blast_radius);
+    let radii = blast_radius::measure_changed(
+        changed
+            .iter()
+            .map(|(repo, sha, set)| (repo.as_str(), sha.as_str(), set.iter().map(String::as_str).collect())),
+        &incidents,
+        &attributed.suspects,
+        &services,
+        &deps,
+        &impact,
+    );
+
+    let mut notes = shipped.notes;
+    notes.extend(walkers.notes());
+    notes.sort();
+    let report = AnalysisReport {
+        deploy_commits: shipped.rows.len(),
+        deploys_with_commits: shipped.deploys_with_commits,
+        incidents: incidents.len(),
+        notes,
+    };
+    Ok(Analysis {
+        report,
+        tables: vec![
+            (names::DEPLOY_COMMITS, tables::deploy_commits_frame(&shipped.rows)?),
+            (names::SUSPECTS, tables::suspects_frame(&attributed.suspects)?),
+            (names::SZZ_LINKS, tables::szz_links_frame(&attributed.szz)?),
+            (names::BLAST_RADIUS, tables::blast_radius_frame(&radii)?),
+        ],
+    })
+}
+
+/// The tables of a lake, by the files its manifests list.
+pub fn lake_tables(lake: &crate::lake::Lake, complete: &crate::lake::Complete) -> Result<Tables> {
+    let mut tables = Tables::default();
+    for table in crate::lake::REPO_TABLES.iter().chain(&crate::lake::SOURCE_TABLES) {
+        let files: Vec<PathBuf> = complete.files(table).iter().map(|f| lake.root().join(f)).collect();
+        tables.insert(table, files)?;
+    }
+    Ok(tables)
+}
+
+/// Write an engine run's tables into `store` as a new snapshot.
+pub fn write_store(store: &Store, analysis: &mut Analysis) -> Result<()> {
+    let mut frames: Vec<(&str, DataFrame)> =
+        analysis.tables.iter().map(|(name, frame)| (*name, frame.clone())).collect();
+    store.write(&mut frames)
+}
+
+fn read_all(files: &[PathBuf]) -> Result<Option<DataFrame>> {
+    let mut frame: Option<DataFrame> = None;
+    for file in files {
+        let part = store::read_parquet(file)?;
+        match &mut frame {
+            None => frame = Some(part),
+            Some(frame) => {
+                frame
+                    .vstack_mut_owned(part)
+                    .map_err(|e| Error::Store { path: file.clone(), message: e.to_string() })?;
+            }
+        }
+    }
+    Ok(frame)
+}
+
+/// The engine session and the folder the small tables it joins with go to.
+struct Run {
+    session: Session,
+    scratch: PathBuf,
+    sent: usize,
+}
+
+impl Run {
+    /// Send `frame` to the engine as table `name`.
+    fn send(&mut self, name: &str, mut frame: DataFrame) -> Result<()> {
+        self.sent += 1;
+        let path = self.scratch.join(format!("{name}-{}.parquet", self.sent));
+        store::write_parquet(&path, &mut frame)?;
+        self.session.register(name, &[path])
+    }
+
+    fn query(&mut self, sql: &str, columns: &[(&str, Kind)]) -> Result<DataFrame> {
+        self.session.query(sql, columns)
+    }
+}
+
+fn texts(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
+    let column =
+        frame.column(name).and_then(|c| c.str().cloned()).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(column.iter().map(|v| v.map(str::to_string)).collect())
+}
+
+fn ints(frame: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+    let column =
+        frame.column(name).and_then(|c| c.i64().cloned()).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(column.iter().collect())
+}
+
+fn flags(frame: &DataFrame, name: &str) -> Result<Vec<Option<bool>>> {
+    let column =
+        frame.column(name).and_then(|c| c.bool().cloned()).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(column.iter().collect())
+}
+
+fn key_frame(keys: &BTreeSet<(String, String)>) -> Result<DataFrame> {
+    let columns = vec![
+        Column::new("repo".into(), keys.iter().map(|k| k.0.as_str()).collect::<Vec<_>>()),
+        Column::new("sha".into(), keys.iter().map(|k| k.1.as_str()).collect::<Vec<_>>()),
+    ];
+    DataFrame::new(keys.len(), columns).map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// A deploy head as the engine found it.
+#[derive(Debug, Clone)]
+struct Head {
+    sha: String,
+    /// `landed` and whether on the mainline, when reachable from `HEAD`.
+    order: Option<(i64, bool)>,
+}
+
+/// (repo, id as the log writes it) → the commit, or why not.
+type Heads = BTreeMap<(String, String), std::result::Result<Head, WalkProblem>>;
+
+/// Reduction 1: every id the deploys name, resolved.
+fn resolve_heads(run: &mut Run, config: &Config, deploys: &[Deploy], services: &[Service]) -> Result<Heads> {
+    let configured: HashSet<&str> = config.repos.iter().map(|r| r.name.as_str()).collect();
+    let by_name: HashMap<&str, &Service> = services.iter().map(|s| (s.name.as_str(), s)).collect();
+    let mut written: BTreeSet<(String, String)> = BTreeSet::new();
+    for deploy in deploys {
+        let Some(sha) = deploy.sha.as_deref() else { continue };
+        let repo = deploy.repo.as_deref().or_else(|| by_name.get(deploy.service.as_str())?.repo.as_deref());
+        if let Some(repo) = repo.filter(|r| configured.contains(r)) {
+            written.insert((repo.to_string(), sha.to_string()));
+        }
+    }
+    // Ids of hex digits are looked up by the engine; anything else (a tag, a branch) by git.
+    let hex = |s: &str| (4..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let mut lengths: BTreeSet<usize> = BTreeSet::new();
+    let mut rows: Vec<(&str, String, &str)> = Vec::new();
+    for (repo, sha) in &written {
+        if hex(sha) {
+            lengths.insert(sha.len());
+            rows.push((repo, sha.to_ascii_lowercase(), sha));
+        }
+    }
+    let mut found: BTreeMap<(String, String), Vec<Head>> = BTreeMap::new();
+    if !rows.is_empty() {
+        let frame = DataFrame::new(
+            rows.len(),
+            vec![
+                Column::new("repo".into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
+                Column::new("sha".into(), rows.iter().map(|r| r.1.as_str()).collect::<Vec<_>>()),
+                Column::new("written".into(), rows.iter().map(|r| r.2).collect::<Vec<_>>()),
+                Column::new("len".into(), rows.iter().map(|r| r.1.len() as i64).collect::<Vec<_>>()),
+            ],
+        )
+        .map_err(|e| Error::Internal(e.to_string()))?;
+        run.send("fl_heads", frame)?;
+        for length in lengths {
+            let commits = if length == 40 {
+                "SELECT repo, sha, sha AS prefix FROM commits".to_string()
+            } else {
+                format!("SELECT repo, sha, SUBSTR(sha, 1, {length}) AS prefix FROM commits")
+            };
+            let sql = format!(
+                "SELECT h.repo, h.written, c.sha, o.landed, o.mainline \
+                 FROM (SELECT repo, sha, written FROM fl_heads WHERE len = {length}) h \
+                 JOIN ({commits}) c ON c.repo = h.repo AND c.prefix = h.sha \
+                 LEFT JOIN commit_order o ON o.repo = c.repo AND o.sha = c.sha"
+            );
+            let frame = run.query(
+                &sql,
+                &[
+                    ("repo", Kind::Text),
+                    ("written", Kind::Text),
+                    ("sha", Kind::Text),
+                    ("landed", Kind::Int),
+                    ("mainline", Kind::Bool),
+                ],
+            )?;
+            let (repo, written, sha) =
+                (texts(&frame, "repo")?, texts(&frame, "written")?, texts(&frame, "sha")?);
+            let (landed, mainline) = (ints(&frame, "landed")?, flags(&frame, "mainline")?);
+            for k in 0..frame.height() {
+                let order = landed[k].map(|l| (l, mainline[k].unwrap_or(false)));
+                let key = (repo[k].clone().unwrap_or_default(), written[k].clone().unwrap_or_default());
+                found.entry(key).or_default().push(Head { sha: sha[k].clone().unwrap_or_default(), order });
+            }
+        }
+    }
+    let mut heads = Heads::new();
+    for (repo, sha) in written {
+        let mut matches = found.remove(&(repo.clone(), sha.clone())).unwrap_or_default();
+        matches.sort_by(|a, b| a.sha.cmp(&b.sha));
+        matches.dedup_by(|a, b| a.sha == b.sha);
+        let resolved = match matches.len() {
+            1 => Ok(matches.remove(0)),
+            0 if !hex(&sha) => Err(WalkProblem::Missing(String::new())), // asked of git below
+            0 => Err(WalkProblem::Missing(sha.clone())),
+            _ => Err(WalkProblem::Ambiguous(sha.clone())),
+        };
+        heads.insert((repo, sha), resolved);
+    }
+    Ok(heads)
+}
+
+/// The repositories, opened when a deploy off the mainline or a fix needs one.
+struct Walkers<'a> {
+    config: &'a Config,
+    open: BTreeMap<String, Option<Walker>>,
+    failed: BTreeMap<String, String>,
+}
+
+impl<'a> Walkers<'a> {
+    fn new(config: &'a Config) -> Walkers<'a> {
+        Walkers { config, open: BTreeMap::new(), failed: BTreeMap::new() }
+    }
+
+    fn open(&mut self, repo: &str) -> Option<&Walker> {
+        if !self.open.contains_key(repo) {
+            let walker = match self.config.repos.iter().find(|r| r.name == repo).map(Walker::open) {
+                Some(Ok(walker)) => Some(walker),
+                Some(Err(e)) => {
+                    self.failed.insert(repo.to_string(), e.to_string());
+                    None
+                }
+                None => None,
+            };
+            self.open.insert(repo.to_string(), walker);
+        }
+        self.open.get(repo).and_then(Option::as_ref)
+    }
+
+    fn notes(&self) -> Vec<String> {
+        self.failed
+            .iter()
+            .map(|(repo, why)| {
+                format!("{repo}: the repository could not be opened for what only git can answer (deploys off the mainline, fixes to blame): {why}")
+            })
+            .collect()
+    }
+}
+
+/// A deploy's id resolved from the engine's answer, or by git for names that are no ids.
+fn resolve(
+    heads: &Heads,
+    walkers: &mut Walkers<'_>,
+    repo: &str,
+    sha: &str,
+) -> std::result::Result<String, WalkProblem> {
+    match heads.get(&(repo.to_string(), sha.to_string())) {
+        Some(Ok(head)) => Ok(head.sha.clone()),
+        Some(Err(WalkProblem::Missing(asked))) if asked.is_empty() => match walkers.open(repo) {
+            Some(walker) => walker.resolve(sha),
+            None => Err(WalkProblem::Missing(sha.to_string())),
+        },
+        Some(Err(problem)) => Err(problem.clone()),
+        None => Err(WalkProblem::Missing(sha.to_string())),
+    }
+}
+
+/// The first pass: records the pairs asked for.
+struct Asking<'h, 'w, 'c> {
+    heads: &'h Heads,
+    walkers: &'w mut Walkers<'c>,
+    pairs: BTreeSet<(String, String, String)>,
+}
+
+impl Contents for Asking<'_, '_, '_> {
+    fn configured(&self, repo: &str) -> bool {
+        self.walkers.config.repos.iter().any(|r| r.name == repo)
+    }
+    fn resolve(&mut self, repo: &str, sha: &str) -> std::result::Result<String, WalkProblem> {
+        resolve(self.heads, self.walkers, repo, sha)
+    }
+    fn between(&mut self, repo: &str, head: &str, since: &str) -> Vec<String> {
+        self.pairs.insert((repo.to_string(), head.to_string(), since.to_string()));
+        Vec::new()
+    }
+}
+
+/// The second pass: answers from what the engine found.
+struct Answering<'h, 'w, 'c> {
+    heads: &'h Heads,
+    walkers: &'w mut Walkers<'c>,
+    between: &'h BTreeMap<(String, String, String), Vec<String>>,
+}
+
+impl Contents for Answering<'_, '_, '_> {
+    fn configured(&self, repo: &str) -> bool {
+        self.walkers.config.repos.iter().any(|r| r.name == repo)
+    }
+    fn resolve(&mut self, repo: &str, sha: &str) -> std::result::Result<String, WalkProblem> {
+        resolve(self.heads, self.walkers, repo, sha)
+    }
+    fn between(&mut self, repo: &str, head: &str, since: &str) -> Vec<String> {
+        self.between
+            .get(&(repo.to_string(), head.to_string(), since.to_string()))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// Reduction 2: the commits between each (repo, head, since) pair — a range of mainline
+/// positions for the engine, a walk of the repository for a pair off the mainline.
+fn ship_pairs(
+    run: &mut Run,
+    heads: &Heads,
+    walkers: &mut Walkers<'_>,
+    pairs: BTreeSet<(String, String, String)>,
+) -> Result<BTreeMap<(String, String, String), Vec<String>>> {
+    // Where each full id stands, from the resolved heads (a baseline is a resolved head).
+    let mut order: HashMap<(&str, &str), (i64, bool)> = HashMap::new();
+    for ((repo, _), head) in heads {
+        if let Ok(Head { sha, order: Some(at) }) = head {
+            order.insert((repo.as_str(), sha.as_str()), *at);
+        }
+    }
+    let mut out: BTreeMap<(String, String, String), Vec<String>> = BTreeMap::new();
+    let (mut pair_ids, mut span_repos, mut span_landed): (Vec<i64>, Vec<&str>, Vec<i64>) =
+        (Vec::new(), Vec::new(), Vec::new());
+    let listed: Vec<&(String, String, String)> = pairs.iter().collect();
+    for (n, pair) in listed.iter().enumerate() {
+        let (repo, head, since) = pair;
+        match (order.get(&(repo.as_str(), head.as_str())), order.get(&(repo.as_str(), since.as_str()))) {
+            (Some(&(hi, true)), Some(&(lo, true))) => {
+                for landed in lo + 1..=hi {
+                    pair_ids.push(n as i64);
+                    span_repos.push(repo);
+                    span_landed.push(landed);
+                }
+                out.insert((*pair).clone(), Vec::new());
+            }
+            _ => {
+                let commits =
+                    walkers.open(repo).and_then(|w| w.between(head, Some(since)).ok()).unwrap_or_default();
+                out.insert((*pair).clone(), commits);
+            }
+        }
+    }
+    if pair_ids.is_empty() {
+        return Ok(out);
+    }
+    let frame = DataFrame::new(
+        pair_ids.len(),
+        vec![
+            Column::new("pair".into(), pair_ids),
+            Column::new("repo".into(), span_repos),
+            Column::new("landed".into(), span_landed),
+        ],
+    )
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    run.send("fl_spans", frame)?;
+    let frame = run.query(
+        "SELECT s.pair, o.sha, o.generation, o.committer_epoch FROM fl_spans s \
+         JOIN commit_order o ON o.repo = s.repo AND o.landed = s.landed",
+        &[
+            ("pair", Kind::Int),
+            ("sha", Kind::Text),
+            ("generation", Kind::Int),
+            ("committer_epoch", Kind::Int),
+        ],
+    )?;
+    let (pair, sha) = (ints(&frame, "pair")?, texts(&frame, "sha")?);
+    let (generation, at) = (ints(&frame, "generation")?, ints(&frame, "committer_epoch")?);
+    let mut by_pair: BTreeMap<i64, Vec<(i64, i64, String)>> = BTreeMap::new();
+    for k in 0..frame.height() {
+        by_pair.entry(pair[k].unwrap_or(-1)).or_default().push((
+            generation[k].unwrap_or(0),
+            at[k].unwrap_or(0),
+            sha[k].clone().unwrap_or_default(),
+        ));
+    }
+    for (n, mut commits) in by_pair {
+        let Some(key) = usize::try_from(n).ok().and_then(|n| listed.get(n)) else { continue };
+        // Children before parents: newest generation first, then as the commits table is
+        // sorted (time, id), last first — the order the in-process walk of the history gives.
+        commits.sort_by(|a, b| b.cmp(a));
+        out.insert((*key).clone(), commits.into_iter().map(|(_, _, sha)| sha).collect());
+    }
+    Ok(out)
+}
+
+/// Reduction 3: (repo, sha, path) of every file the `keys` commits changed.
+fn shipped_files(run: &mut Run, keys: &BTreeSet<(String, String)>) -> Result<Vec<(String, String, String)>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    run.send("fl_keys", key_frame(keys)?)?;
+    let frame = run.query(
+        "SELECT f.repo, f.sha, f.path FROM commit_files f JOIN fl_keys k ON f.repo = k.repo AND f.sha = k.sha",
+        &[("repo", Kind::Text), ("sha", Kind::Text), ("path", Kind::Text)],
+    )?;
+    let (repo, sha, path) = (texts(&frame, "repo")?, texts(&frame, "sha")?, texts(&frame, "path")?);
+    let mut out: Vec<(String, String, String)> = (0..frame.height())
+        .map(|k| {
+            (
+                repo[k].clone().unwrap_or_default(),
+                sha[k].clone().unwrap_or_default(),
+                path[k].clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// Reduction 4: the ids of the deploys that are candidates of some incident: of a service the
+/// incident names or one it depends on (within `max_hops`), started in the window before it.
+/// A superset by a second at each end; attribution applies the exact window.
+fn candidate_deploys(
+    run: &mut Run,
+    incidents: &[Incident],
+    deps: &[crate::model::ServiceDep],
+    weights: &attribution::Weights,
+) -> Result<HashSet<String>> {
+    let mut depends_on: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for dep in deps {
+        depends_on.entry(dep.service.as_str()).or_default().insert(dep.depends_on.as_str());
+    }
+    let window = (weights.window_hours * 3600.0) as i64;
+    let (mut service, mut from, mut to): (Vec<&str>, Vec<i64>, Vec<i64>) =
+        (Vec::new(), Vec::new(), Vec::new());
+    let mut windows: BTreeSet<(&str, i64, i64)> = BTreeSet::new();
+    for incident in incidents {
+        let start = incident.started_at.timestamp();
+        for name in upstream(&incident.services, &depends_on, weights.max_hops).into_keys() {
+            windows.insert((name, start - window - 1, start + 1));
+        }
+    }
+    if windows.is_empty() {
+        return Ok(HashSet::new());
+    }
+    for (name, a, b) in &windows {
+        service.push(name);
+        from.push(*a);
+        to.push(*b);
+    }
+    let frame = DataFrame::new(
+        service.len(),
+        vec![
+            Column::new("service".into(), service),
+            Column::new("from_epoch".into(), from),
+            Column::new("to_epoch".into(), to),
+        ],
+    )
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    run.send("fl_windows", frame)?;
+    let frame = run.query(
+        "SELECT DISTINCT d.id FROM deploys d JOIN fl_windows w ON d.service = w.service \
+         WHERE d.kind = 'deploy' AND d.started_epoch >= w.from_epoch AND d.started_epoch <= w.to_epoch",
+        &[("id", Kind::Text)],
+    )?;
+    Ok(texts(&frame, "id")?.into_iter().flatten().collect())
+}
+
+/// Reduction 5a: the commits that may point back at an incident: reverts, and commits made
+/// after the earliest incident whose message contains one of the incidents' names. A superset
+/// (no word boundaries, any character for punctuation); attribution applies the exact rules.
+fn pointing_commits(
+    run: &mut Run,
+    incidents: &[Incident],
+    weights: &attribution::Weights,
+) -> Result<BTreeSet<(String, String)>> {
+    let mut conditions = vec!["LOWER(body) LIKE '%this reverts commit%'".to_string()];
+    let names = attribution::incident_names(incidents, weights);
+    if let (false, Some(first)) = (names.is_empty(), incidents.iter().map(|i| i.started_at.timestamp()).min())
+    {
+        // Letters, digits and `_` stand for themselves; any other character for any: the
+        // pattern needs no escaping in any engine's SQL or regular expressions.
+        let alternatives: BTreeSet<String> = names
+            .iter()
+            .map(|n| {
+                n.chars()
+                    .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c.to_ascii_lowercase() } else { '.' })
+                    .collect()
+            })
+            .collect();
+        let pattern = alternatives.into_iter().collect::<Vec<_>>().join("|");
+        conditions.push(format!(
+            "(committer_epoch >= {first} AND (LOWER(subject) ~ '{pattern}' OR LOWER(body) ~ '{pattern}'))"
+        ));
+    }
+    let sql = format!("SELECT repo, sha FROM commits WHERE {}", conditions.join(" OR "));
+    let frame = run.query(&sql, &[("repo", Kind::Text), ("sha", Kind::Text)])?;
+    let (repo, sha) = (texts(&frame, "repo")?, texts(&frame, "sha")?);
+    Ok((0..frame.height())
+        .map(|k| (repo[k].clone().unwrap_or_default(), sha[k].clone().unwrap_or_default()))
+        .collect())
+}
+
+/// Reduction 5b: the `keys` commits with their messages and files, as attribution reads them.
+fn commit_details(run: &mut Run, keys: &BTreeSet<(String, String)>) -> Result<Vec<crate::model::Commit>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    run.send("fl_keys", key_frame(keys)?)?;
+    let commits = run.query(
+        "SELECT c.repo, c.sha, c.shallow_boundary, c.subject, c.body, c.committer_epoch, c.committer_offset_minutes \
+         FROM commits c JOIN fl_keys k ON c.repo = k.repo AND c.sha = k.sha",
+        &[
+            ("repo", Kind::Text),
+            ("sha", Kind::Text),
+            ("shallow_boundary", Kind::Bool),
+            ("subject", Kind::Text),
+            ("body", Kind::Text),
+            ("committer_epoch", Kind::Int),
+            ("committer_offset_minutes", Kind::Int),
+        ],
+    )?;
+    let files = run.query(
+        "SELECT f.repo, f.sha, f.path, f.old_path, f.status, f.added_lines, f.deleted_lines, f.is_binary \
+         FROM commit_files f JOIN fl_keys k ON f.repo = k.repo AND f.sha = k.sha",
+        &[
+            ("repo", Kind::Text),
+            ("sha", Kind::Text),
+            ("path", Kind::Text),
+            ("old_path", Kind::Text),
+            ("status", Kind::Text),
+            ("added_lines", Kind::Int),
+            ("deleted_lines", Kind::Int),
+            ("is_binary", Kind::Bool),
+        ],
+    )?;
+    // Sorted as the commits table is, so attribution sees them in the same order.
+    let sorted = commits
+        .lazy()
+        .sort_by_exprs([col("repo"), col("committer_epoch"), col("sha")], SortMultipleOptions::default())
+        .collect()
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let files = files
+        .lazy()
+        .sort_by_exprs([col("repo"), col("sha"), col("path")], SortMultipleOptions::default())
+        .collect()
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    tables::commit_analysis_from_frames(&sorted, &files)
+}
+
+/// Reduction 6: every commit with the services whose files it changed (a file a folder
+/// claims belongs to that folder's services and to those without a folder; one no folder
+/// claims belongs to every service of the repository).
+fn changed_services(run: &mut Run, services: &[Service]) -> Result<Vec<(String, String, BTreeSet<String>)>> {
+    let owners: Vec<(&str, &str, Option<String>)> = services
+        .iter()
+        .filter_map(|s| {
+            Some((
+                s.repo.as_deref()?,
+                s.name.as_str(),
+                s.path.as_deref().map(|p| p.trim_end_matches('/').to_string()),
+            ))
+        })
+        .collect();
+    let mut changed: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    let all = run.query("SELECT repo, sha FROM commits", &[("repo", Kind::Text), ("sha", Kind::Text)])?;
+    let (repo, sha) = (texts(&all, "repo")?, texts(&all, "sha")?);
+    for k in 0..all.height() {
+        changed.insert(
+            (repo[k].clone().unwrap_or_default(), sha[k].clone().unwrap_or_default()),
+            BTreeSet::new(),
+        );
+    }
+    drop(all);
+    if !owners.is_empty() {
+        let frame = DataFrame::new(
+            owners.len(),
+            vec![
+                Column::new("repo".into(), owners.iter().map(|o| o.0).collect::<Vec<_>>()),
+                Column::new("service".into(), owners.iter().map(|o| o.1).collect::<Vec<_>>()),
+                Column::new("path".into(), owners.iter().map(|o| o.2.as_deref()).collect::<Vec<_>>()),
+                Column::new(
+                    "prefix".into(),
+                    owners.iter().map(|o| o.2.as_ref().map(|p| format!("{p}/"))).collect::<Vec<_>>(),
+                ),
+            ],
+        )
+        .map_err(|e| Error::Internal(e.to_string()))?;
+        run.send("fl_owners", frame)?;
+        let owned = "SELECT f.repo, f.sha, f.path, o.service FROM commit_files f JOIN fl_owners o ON f.repo = o.repo \
+                     WHERE o.path IS NULL OR f.path = o.path OR STARTS_WITH(f.path, o.prefix)";
+        let columns = [("repo", Kind::Text), ("sha", Kind::Text), ("service", Kind::Text)];
+        let frame = run.query(&format!("SELECT DISTINCT repo, sha, service FROM ({owned}) x"), &columns)?;
+        let unowned = format!(
+            "SELECT DISTINCT u.repo, u.sha, o.service FROM \
+             (SELECT f.repo, f.sha FROM commit_files f \
+              LEFT JOIN (SELECT DISTINCT repo, sha, path FROM ({owned}) y) w \
+              ON f.repo = w.repo AND f.sha = w.sha AND f.path = w.path WHERE w.path IS NULL) u \
+             JOIN fl_owners o ON u.repo = o.repo"
+        );
+        let rest = run.query(&unowned, &columns)?;
+        for frame in [frame, rest] {
+            let (repo, sha, service) =
+                (texts(&frame, "repo")?, texts(&frame, "sha")?, texts(&frame, "service")?);
+            for k in 0..frame.height() {
+                let key = (repo[k].clone().unwrap_or_default(), sha[k].clone().unwrap_or_default());
+                if let Some(set) = changed.get_mut(&key) {
+                    set.insert(service[k].clone().unwrap_or_default());
+                }
+            }
+        }
+    }
+    Ok(changed.into_iter().map(|((repo, sha), set)| (repo, sha, set)).collect())
+}

@@ -1,0 +1,463 @@
+//! SQL engines the analysis can run its heavy reductions on: polars in process (always built),
+//! Apache DataFusion in process (feature `datafusion`), and an Apache DataFusion Ballista
+//! cluster (feature `ballista`, `ballista://HOST:PORT`). Each reads the same Parquet files —
+//! a store's snapshot or the files a lake's manifests list — and answers the same SQL; results
+//! come back as polars frames with the column types the caller names, so nothing downstream
+//! knows which engine ran.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// Which engine runs the SQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Engine {
+    /// polars, in process.
+    Polars,
+    /// Apache DataFusion, in process.
+    DataFusion,
+    /// An Apache DataFusion Ballista scheduler at this `host:port`.
+    Ballista(String),
+}
+
+impl FromStr for Engine {
+    type Err = String;
+
+    fn from_str(text: &str) -> std::result::Result<Engine, String> {
+        match text {
+            "polars" => Ok(Engine::Polars),
+            "datafusion" => Ok(Engine::DataFusion),
+            _ => match text.strip_prefix("ballista://") {
+                Some(address) if valid_address(address) => Ok(Engine::Ballista(address.to_string())),
+                Some(address) => Err(format!(
+                    "`{address}` is no scheduler address: expected ballista://HOST:PORT, e.g. ballista://localhost:50050"
+                )),
+                None => Err(format!(
+                    "unknown engine `{text}`: expected polars, datafusion or ballista://HOST:PORT"
+                )),
+            },
+        }
+    }
+}
+
+fn valid_address(address: &str) -> bool {
+    match address.rsplit_once(':') {
+        Some((host, port)) => {
+            !host.is_empty()
+                && host.chars().all(|c| c.is_ascii_alphanumeric() || ".-[]:".contains(c))
+                && port.parse::<u16>().is_ok_and(|p| p > 0)
+        }
+        None => false,
+    }
+}
+
+impl fmt::Display for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Engine::Polars => f.write_str("polars"),
+            Engine::DataFusion => f.write_str("datafusion"),
+            Engine::Ballista(address) => write!(f, "ballista://{address}"),
+        }
+    }
+}
+
+/// The type a result column is read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// UTF-8 text.
+    Text,
+    /// 64-bit integers.
+    Int,
+    /// Booleans.
+    Bool,
+}
+
+impl Kind {
+    fn dtype(self) -> DataType {
+        match self {
+            Kind::Text => DataType::String,
+            Kind::Int => DataType::Int64,
+            Kind::Bool => DataType::Boolean,
+        }
+    }
+}
+
+/// The Parquet files of each table, absolute paths.
+#[derive(Debug, Default, Clone)]
+pub struct Tables {
+    files: BTreeMap<String, Vec<PathBuf>>,
+}
+
+impl Tables {
+    /// Every table of the store's current snapshot.
+    pub fn from_store(store: &Store) -> Result<Tables> {
+        let Some(current) = store.current() else {
+            return Err(Error::Usage(format!(
+                "the store {} is empty; run `faultline ingest` first",
+                store.root().display()
+            )));
+        };
+        let mut tables = Tables::default();
+        let entries = std::fs::read_dir(&current).map_err(|e| Error::io(&current, e))?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if let Some(name) =
+                path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".parquet"))
+            {
+                tables.files.insert(name.to_string(), vec![absolute(&path)?]);
+            }
+        }
+        Ok(tables)
+    }
+
+    /// Register `files` as `table` (replacing what it was).
+    pub fn insert(&mut self, table: &str, files: Vec<PathBuf>) -> Result<()> {
+        let files = files.iter().map(|f| absolute(f)).collect::<Result<Vec<_>>>()?;
+        self.files.insert(table.to_string(), files);
+        Ok(())
+    }
+
+    /// The files of `table`.
+    pub fn files(&self, table: &str) -> &[PathBuf] {
+        self.files.get(table).map_or(&[], Vec::as_slice)
+    }
+}
+
+fn absolute(path: &Path) -> Result<PathBuf> {
+    std::path::absolute(path).map_err(|e| Error::io(path, e))
+}
+
+/// A connection to an engine with tables registered.
+pub struct Session {
+    engine: Engine,
+    inner: Inner,
+}
+
+enum Inner {
+    /// The tables; each query gets a context of its own (polars keeps a query's aliases in
+    /// its context, where they would shadow the next query's).
+    Polars(BTreeMap<String, LazyFrame>),
+    #[cfg(feature = "datafusion")]
+    DataFusion(datafusion_engine::Context),
+}
+
+impl Session {
+    /// Connect to `engine` and register every table of `tables`. Tables without files are not
+    /// registered; a query naming one fails.
+    pub fn open(engine: &Engine, tables: &Tables) -> Result<Session> {
+        let inner = match engine {
+            Engine::Polars => Inner::Polars(BTreeMap::new()),
+            #[cfg(feature = "datafusion")]
+            Engine::DataFusion => Inner::DataFusion(datafusion_engine::Context::local()?),
+            #[cfg(feature = "ballista")]
+            Engine::Ballista(address) => Inner::DataFusion(datafusion_engine::Context::ballista(address)?),
+            #[cfg(not(feature = "datafusion"))]
+            Engine::DataFusion => return Err(not_built("datafusion", "datafusion")),
+            #[cfg(not(feature = "ballista"))]
+            Engine::Ballista(_) => return Err(not_built("ballista://HOST:PORT", "ballista")),
+        };
+        let mut session = Session { engine: engine.clone(), inner };
+        for (table, files) in &tables.files {
+            session.register(table, files)?;
+        }
+        Ok(session)
+    }
+
+    /// The engine this session runs on.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Register (or replace) `table` as the Parquet `files`.
+    pub fn register(&mut self, table: &str, files: &[PathBuf]) -> Result<()> {
+        if files.is_empty() {
+            return Ok(());
+        }
+        match &mut self.inner {
+            Inner::Polars(frames) => {
+                let paths: Vec<PlRefPath> =
+                    files.iter().map(|f| PlRefPath::new(f.to_string_lossy().into_owned())).collect();
+                let scan =
+                    LazyFrame::scan_parquet_files(paths.into_iter().collect(), ScanArgsParquet::default())
+                        .map_err(|e| Error::Store { path: files[0].clone(), message: e.to_string() })?;
+                frames.insert(table.to_string(), scan);
+                Ok(())
+            }
+            #[cfg(feature = "datafusion")]
+            Inner::DataFusion(ctx) => ctx.register(table, files),
+        }
+    }
+
+    /// Run `sql` and read its result as `columns` (names and types, in order).
+    pub fn query(&mut self, sql: &str, columns: &[(&str, Kind)]) -> Result<DataFrame> {
+        let frame = match &mut self.inner {
+            Inner::Polars(frames) => {
+                let mut ctx = polars::sql::SQLContext::new();
+                for (name, frame) in frames.iter() {
+                    ctx.register(name, frame.clone());
+                }
+                ctx.execute(sql)
+                    .and_then(LazyFrame::collect)
+                    .map_err(|e| self::failed(&self.engine, sql, &e.to_string()))?
+            }
+            #[cfg(feature = "datafusion")]
+            Inner::DataFusion(ctx) => {
+                ctx.query(sql, columns).map_err(|message| self::failed(&self.engine, sql, &message))?
+            }
+        };
+        typed(frame, columns).map_err(|message| self::failed(&self.engine, sql, &message))
+    }
+}
+
+/// `frame` with exactly `columns`, cast to their types.
+fn typed(frame: DataFrame, columns: &[(&str, Kind)]) -> std::result::Result<DataFrame, String> {
+    if frame.width() != columns.len() {
+        return Err(format!("{} column(s) came back, {} expected", frame.width(), columns.len()));
+    }
+    let height = frame.height();
+    let cast = frame
+        .columns()
+        .iter()
+        .zip(columns)
+        .map(|(column, (name, kind))| {
+            column.cast(&kind.dtype()).map(|c| c.with_name((*name).into())).map_err(|e| e.to_string())
+        })
+        .collect::<std::result::Result<Vec<Column>, String>>()?;
+    DataFrame::new(height, cast).map_err(|e| e.to_string())
+}
+
+fn failed(engine: &Engine, sql: &str, message: &str) -> Error {
+    let first = sql.split_whitespace().take(8).collect::<Vec<_>>().join(" ");
+    Error::Internal(format!("{engine} could not run `{first} …`: {}", message.trim().replace('\n', " ")))
+}
+
+#[cfg(any(not(feature = "datafusion"), not(feature = "ballista")))]
+fn not_built(engine: &str, feature: &str) -> Error {
+    Error::Usage(format!(
+        "--engine {engine} needs a faultline built with it: cargo build --release --features {feature}"
+    ))
+}
+
+#[cfg(feature = "datafusion")]
+mod datafusion_engine {
+    //! DataFusion (and Ballista, which plans with DataFusion) behind [`super::Session`].
+
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::arrow::compute::cast;
+    use datafusion::arrow::datatypes::{DataType as ArrowType, Int64Type};
+    use datafusion::datasource::file_format::parquet::ParquetFormat;
+    use datafusion::datasource::listing::{
+        ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+    };
+    use datafusion::prelude::{SessionConfig, SessionContext};
+    use polars::prelude::{Column, DataFrame};
+
+    use super::Kind;
+    use crate::error::{Error, Result};
+
+    pub struct Context {
+        runtime: tokio::runtime::Runtime,
+        ctx: SessionContext,
+    }
+
+    fn runtime() -> Result<tokio::runtime::Runtime> {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Internal(format!("could not start the DataFusion runtime: {e}")))
+    }
+
+    impl Context {
+        pub fn local() -> Result<Context> {
+            let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+            let config = SessionConfig::new().with_target_partitions(threads);
+            Ok(Context { runtime: runtime()?, ctx: SessionContext::new_with_config(config) })
+        }
+
+        #[cfg(feature = "ballista")]
+        pub fn ballista(address: &str) -> Result<Context> {
+            use ballista::prelude::SessionContextExt;
+            let runtime = runtime()?;
+            let url = format!("df://{address}");
+            let ctx = runtime.block_on(SessionContext::remote(&url)).map_err(|e| {
+                Error::Usage(format!("could not reach the Ballista scheduler at {address}: {e}"))
+            })?;
+            Ok(Context { runtime, ctx })
+        }
+
+        pub fn register(&mut self, table: &str, files: &[PathBuf]) -> Result<()> {
+            let failed =
+                |e: &dyn std::fmt::Display| Error::Store { path: files[0].clone(), message: e.to_string() };
+            let urls = files
+                .iter()
+                .map(|f| ListingTableUrl::parse(f.to_string_lossy()).map_err(|e| failed(&e)))
+                .collect::<Result<Vec<_>>>()?;
+            let options =
+                ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+            let state = self.ctx.state();
+            let config = ListingTableConfig::new_with_multi_paths(urls).with_listing_options(options);
+            let config = self.runtime.block_on(config.infer_schema(&state)).map_err(|e| failed(&e))?;
+            let listing = ListingTable::try_new(config).map_err(|e| failed(&e))?;
+            let _ = self.ctx.deregister_table(table);
+            self.ctx.register_table(table, Arc::new(listing)).map_err(|e| failed(&e))?;
+            Ok(())
+        }
+
+        pub fn query(
+            &mut self,
+            sql: &str,
+            columns: &[(&str, Kind)],
+        ) -> std::result::Result<DataFrame, String> {
+            let batches = self
+                .runtime
+                .block_on(async { self.ctx.sql(sql).await?.collect().await })
+                .map_err(|e| e.to_string())?;
+            let mut values: Vec<Vec<Cell>> = vec![Vec::new(); columns.len()];
+            for batch in &batches {
+                if batch.num_columns() != columns.len() {
+                    return Err(format!(
+                        "{} column(s) came back, {} expected",
+                        batch.num_columns(),
+                        columns.len()
+                    ));
+                }
+                for (k, (_, kind)) in columns.iter().enumerate() {
+                    let array = batch.column(k);
+                    match kind {
+                        Kind::Text => {
+                            let text = cast(array, &ArrowType::Utf8).map_err(|e| e.to_string())?;
+                            let text = text.as_string::<i32>();
+                            values[k]
+                                .extend((0..text.len()).map(|i| {
+                                    Cell::Text(text.is_valid(i).then(|| text.value(i).to_string()))
+                                }));
+                        }
+                        Kind::Int => {
+                            let ints = cast(array, &ArrowType::Int64).map_err(|e| e.to_string())?;
+                            let ints = ints.as_primitive::<Int64Type>();
+                            values[k].extend(
+                                (0..ints.len()).map(|i| Cell::Int(ints.is_valid(i).then(|| ints.value(i)))),
+                            );
+                        }
+                        Kind::Bool => {
+                            let flags = cast(array, &ArrowType::Boolean).map_err(|e| e.to_string())?;
+                            let flags = flags.as_boolean();
+                            values[k].extend(
+                                (0..flags.len())
+                                    .map(|i| Cell::Bool(flags.is_valid(i).then(|| flags.value(i)))),
+                            );
+                        }
+                    }
+                }
+            }
+            let height = batches.iter().map(|b| b.num_rows()).sum();
+            let frame_columns = columns
+                .iter()
+                .zip(values)
+                .map(|((name, kind), cells)| {
+                    let name = (*name).into();
+                    match kind {
+                        Kind::Text => Column::new(
+                            name,
+                            cells.into_iter().map(Cell::text).collect::<Vec<Option<String>>>(),
+                        ),
+                        Kind::Int => {
+                            Column::new(name, cells.into_iter().map(Cell::int).collect::<Vec<Option<i64>>>())
+                        }
+                        Kind::Bool => Column::new(
+                            name,
+                            cells.into_iter().map(Cell::flag).collect::<Vec<Option<bool>>>(),
+                        ),
+                    }
+                })
+                .collect();
+            DataFrame::new(height, frame_columns).map_err(|e| e.to_string())
+        }
+    }
+
+    #[derive(Clone)]
+    enum Cell {
+        Text(Option<String>),
+        Int(Option<i64>),
+        Bool(Option<bool>),
+    }
+
+    impl Cell {
+        fn text(self) -> Option<String> {
+            match self {
+                Cell::Text(v) => v,
+                _ => None,
+            }
+        }
+        fn int(self) -> Option<i64> {
+            match self {
+                Cell::Int(v) => v,
+                _ => None,
+            }
+        }
+        fn flag(self) -> Option<bool> {
+            match self {
+                Cell::Bool(v) => v,
+                _ => None,
+            }
+        }
+    }
+}
+
+/// A Ballista scheduler and one executor inside this process, on loopback, as the tests use
+/// them: what `ballista-scheduler` and `ballista-executor` do as programs of their own. Both
+/// run on `runtime` until it is dropped; the scheduler's address comes back.
+#[cfg(feature = "ballista")]
+pub fn start_standalone_cluster(runtime: &tokio::runtime::Runtime) -> Result<std::net::SocketAddr> {
+    use ballista_core::serde::protobuf::scheduler_grpc_client::SchedulerGrpcClient;
+    use ballista_core::serde::BallistaCodec;
+    runtime.block_on(async {
+        let failed = |e: &dyn std::fmt::Display| Error::Internal(format!("standalone Ballista: {e}"));
+        let address =
+            ballista_scheduler::standalone::new_standalone_scheduler().await.map_err(|e| failed(&e))?;
+        let url = format!("http://localhost:{}", address.port());
+        let scheduler = loop {
+            match SchedulerGrpcClient::connect(url.clone()).await {
+                Ok(client) => break client,
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+            }
+        };
+        ballista_executor::new_standalone_executor(scheduler, 2, BallistaCodec::default())
+            .await
+            .map_err(|e| failed(&e))?;
+        Ok(address)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engines_parse() {
+        assert_eq!("polars".parse::<Engine>(), Ok(Engine::Polars));
+        assert_eq!("datafusion".parse::<Engine>(), Ok(Engine::DataFusion));
+        assert_eq!(
+            "ballista://sched.internal:50050".parse::<Engine>(),
+            Ok(Engine::Ballista("sched.internal:50050".into()))
+        );
+        assert_eq!(
+            "ballista://sched".parse::<Engine>(),
+            Err("`sched` is no scheduler address: expected ballista://HOST:PORT, e.g. ballista://localhost:50050".into())
+        );
+        assert_eq!(
+            "spark".parse::<Engine>(),
+            Err("unknown engine `spark`: expected polars, datafusion or ballista://HOST:PORT".into())
+        );
+        assert_eq!(Engine::Ballista("h:1".into()).to_string(), "ballista://h:1");
+    }
+}
