@@ -1,6 +1,8 @@
 //! The command line, as a specification: each test builds its input (git repositories with
 //! fixed times, a config), runs `faultline`, and asserts exact output.
 
+#[path = "cli/engines.rs"]
+mod engines;
 #[path = "cli/lake.rs"]
 mod lake;
 #[path = "cli/queries.rs"]
