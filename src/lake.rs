@@ -42,7 +42,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest::{self, IngestOptions, IngestReport, Progress, SourceMode};
-use crate::store::{read_parquet, read_parquet_columns, Store};
+use crate::store::{read_parquet_columns, read_parquet_files, Store};
 use crate::tables::names;
 
 /// How many buckets repositories are hashed into; a lake is mined in at most this many shards.
@@ -313,20 +313,8 @@ impl Lake {
 
     /// Read every listed file of `table` into one frame; `None` when no shard wrote it.
     pub fn read(&self, complete: &Complete, table: &str) -> Result<Option<DataFrame>> {
-        let mut frame: Option<DataFrame> = None;
-        for file in complete.files(table) {
-            let part = read_parquet(&self.root.join(file))?;
-            match &mut frame {
-                None => frame = Some(part),
-                Some(frame) => {
-                    frame.vstack_mut_owned(part).map_err(|e| Error::Store {
-                        path: self.root.join(file),
-                        message: format!("its columns differ from the other files of `{table}`: {e}"),
-                    })?;
-                }
-            }
-        }
-        Ok(frame)
+        let files: Vec<PathBuf> = complete.files(table).iter().map(|f| self.root.join(f)).collect();
+        read_parquet_files(&files, table)
     }
 
     /// Publish the analysis tables of `store` into the lake (`suspects/part-analysis-g….parquet`

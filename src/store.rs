@@ -133,6 +133,24 @@ pub(crate) fn read_parquet(path: &Path) -> Result<DataFrame> {
     })
 }
 
+/// Read the Parquet `files` of one table into one frame, in order; `None` for no files.
+pub(crate) fn read_parquet_files(files: &[PathBuf], table: &str) -> Result<Option<DataFrame>> {
+    let mut frame: Option<DataFrame> = None;
+    for file in files {
+        let part = read_parquet(file)?;
+        match &mut frame {
+            None => frame = Some(part),
+            Some(frame) => {
+                frame.vstack_mut_owned(part).map_err(|e| Error::Store {
+                    path: file.clone(),
+                    message: format!("its columns differ from the other files of `{table}`: {e}"),
+                })?;
+            }
+        }
+    }
+    Ok(frame)
+}
+
 /// Read only `columns` of a Parquet file the store or the lake wrote.
 pub(crate) fn read_parquet_columns(path: &Path, columns: &[&str]) -> Result<DataFrame> {
     let file = fs::File::open(path).map_err(|e| Error::io(path, e))?;

@@ -54,7 +54,7 @@ pub fn analyze(config: &Config, engine: &Engine, tables: &Tables, scratch: &Path
             )));
         }
     }
-    let small = |table: &str| -> Result<Option<DataFrame>> { read_all(tables.files(table)) };
+    let small = |table: &str| store::read_parquet_files(tables.files(table), table);
     let need = |table: &str| -> Result<DataFrame> {
         small(table)?
             .ok_or_else(|| Error::Usage(format!("there is no `{table}` table; run `faultline ingest` first")))
@@ -190,22 +190,6 @@ pub fn write_store(store: &Store, analysis: &mut Analysis) -> Result<()> {
     let mut frames: Vec<(&str, DataFrame)> =
         analysis.tables.iter().map(|(name, frame)| (*name, frame.clone())).collect();
     store.write(&mut frames)
-}
-
-fn read_all(files: &[PathBuf]) -> Result<Option<DataFrame>> {
-    let mut frame: Option<DataFrame> = None;
-    for file in files {
-        let part = store::read_parquet(file)?;
-        match &mut frame {
-            None => frame = Some(part),
-            Some(frame) => {
-                frame
-                    .vstack_mut_owned(part)
-                    .map_err(|e| Error::Store { path: file.clone(), message: e.to_string() })?;
-            }
-        }
-    }
-    Ok(frame)
 }
 
 /// The engine session and the folder the small tables it joins with go to.
