@@ -425,10 +425,15 @@ pub fn start_standalone_cluster(runtime: &tokio::runtime::Runtime) -> Result<std
         let address =
             ballista_scheduler::standalone::new_standalone_scheduler().await.map_err(|e| failed(&e))?;
         let url = format!("http://localhost:{}", address.port());
+        let mut attempts = 0;
         let scheduler = loop {
             match SchedulerGrpcClient::connect(url.clone()).await {
                 Ok(client) => break client,
-                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+                Err(e) if attempts == 200 => return Err(failed(&e)),
+                Err(_) => {
+                    attempts += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await
+                }
             }
         };
         ballista_executor::new_standalone_executor(scheduler, 2, BallistaCodec::default())

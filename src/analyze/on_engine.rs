@@ -47,6 +47,7 @@ pub struct Analysis {
 /// a folder every engine worker can read, for the small tables this process sends along.
 pub fn analyze(config: &Config, engine: &Engine, tables: &Tables, scratch: &Path) -> Result<Analysis> {
     git::configure_libgit2();
+    let mut stages = Stages::new();
     for table in [names::COMMITS, names::COMMIT_FILES, names::COMMIT_ORDER, names::DEPLOYS] {
         if tables.files(table).is_empty() {
             return Err(Error::Usage(format!(
@@ -70,15 +71,18 @@ pub fn analyze(config: &Config, engine: &Engine, tables: &Tables, scratch: &Path
     let mut run =
         Run { session: Session::open(engine, tables)?, scratch: scratch.path().to_path_buf(), sent: 0 };
     let mut walkers = Walkers::new(config);
+    stages.done("small tables read");
 
     // 1 and 2: what each deploy shipped, in two passes over the deploys: the first learns
     // which (head, baseline) pairs are asked for, the engine answers them all at once, the
     // second ships.
     let heads = resolve_heads(&mut run, config, &deploys, &services)?;
+    stages.done("deploy heads");
     let mut asked = Asking { heads: &heads, walkers: &mut walkers, pairs: BTreeSet::new() };
     deploy_contents::ship_with(&deploys, &services, &HashMap::new(), &mut asked);
     let pairs = std::mem::take(&mut asked.pairs);
     let between = ship_pairs(&mut run, &heads, &mut walkers, pairs)?;
+    stages.done("what each deploy shipped");
     // 3: the files of what deploys of a service with a folder shipped.
     let by_name: HashMap<&str, &Service> = services.iter().map(|s| (s.name.as_str(), s)).collect();
     let files = if services.iter().any(|s| s.path.is_some()) {
@@ -112,10 +116,12 @@ pub fn analyze(config: &Config, engine: &Engine, tables: &Tables, scratch: &Path
     };
     let mut answered = Answering { heads: &heads, walkers: &mut walkers, between: &between };
     let shipped = deploy_contents::ship_with(&deploys, &services, &file_map, &mut answered);
+    stages.done("shipped files and rows");
 
     // 4: the candidate deploys of every incident.
     let weights = attribution::Weights::from_config(&config.attribution);
     let candidates = candidate_deploys(&mut run, &incidents, &deps, &weights)?;
+    stages.done("candidate deploys");
     let considered: Vec<Deploy> = deploys
         .iter()
         .filter(|d| d.kind == DeployKind::Rollback || candidates.contains(d.id.as_str()))
@@ -128,6 +134,7 @@ pub fn analyze(config: &Config, engine: &Engine, tables: &Tables, scratch: &Path
     let mut keys: BTreeSet<(String, String)> = rows.iter().map(|r| (r.repo.clone(), r.sha.clone())).collect();
     keys.extend(pointing_commits(&mut run, &incidents, &weights)?);
     let commits = commit_details(&mut run, &keys)?;
+    stages.done("commits attribution reads");
     let evidence = attribution::Evidence {
         incidents: &incidents,
         deploys: &considered,
@@ -140,9 +147,11 @@ pub fn analyze(config: &Config, engine: &Engine, tables: &Tables, scratch: &Path
         szz::blame_fix(walker, None, fix).ok()
     };
     let attributed = attribution::attribute(&evidence, &weights, &mut blame);
+    stages.done("attribution and SZZ");
 
     // 6: the services every commit changed, for blast radius.
     let changed = changed_services(&mut run, &services)?;
+    stages.done("services each commit changed");
     let impact = blast_radius::ImpactWeights::from_config(&config.blast_radius);
     let radii = blast_radius::measure_changed(
         changed
@@ -155,6 +164,7 @@ pub fn analyze(config: &Config, engine: &Engine, tables: &Tables, scratch: &Path
         &impact,
     );
 
+    stages.done("blast radius");
     let mut notes = shipped.notes;
     notes.extend(walkers.notes());
     notes.sort();
@@ -173,6 +183,26 @@ pub fn analyze(config: &Config, engine: &Engine, tables: &Tables, scratch: &Path
             (names::BLAST_RADIUS, tables::blast_radius_frame(&radii)?),
         ],
     })
+}
+
+/// With `FAULTLINE_STAGES` set in the environment, the wall time of each step of an engine
+/// analysis goes to stderr: what `scripts/bench-engines.sh` reports beside the totals.
+struct Stages {
+    last: std::time::Instant,
+    on: bool,
+}
+
+impl Stages {
+    fn new() -> Stages {
+        Stages { last: std::time::Instant::now(), on: std::env::var_os("FAULTLINE_STAGES").is_some() }
+    }
+
+    fn done(&mut self, stage: &str) {
+        if self.on {
+            eprintln!("faultline: {stage}: {:.2} s", self.last.elapsed().as_secs_f64());
+        }
+        self.last = std::time::Instant::now();
+    }
 }
 
 /// The tables of a lake, by the files its manifests list.
