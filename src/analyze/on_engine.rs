@@ -578,8 +578,8 @@ fn candidate_deploys(
         depends_on.entry(dep.service.as_str()).or_default().insert(dep.depends_on.as_str());
     }
     let window = (weights.window_hours * 3600.0) as i64;
-    let (mut service, mut from, mut to): (Vec<&str>, Vec<i64>, Vec<i64>) =
-        (Vec::new(), Vec::new(), Vec::new());
+    let (mut service, mut from, mut to, mut bucket): (Vec<&str>, Vec<i64>, Vec<i64>, Vec<i64>) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut windows: BTreeSet<(&str, i64, i64)> = BTreeSet::new();
     for incident in incidents {
         let start = incident.started_at.timestamp();
@@ -590,10 +590,19 @@ fn candidate_deploys(
     if windows.is_empty() {
         return Ok(HashSet::new());
     }
+    // The join is on (service, bucket) by equality, the range checked after: joined on the
+    // service alone, an engine that materializes joins (polars) builds every deploy of a
+    // service against every window of it. Buckets are as wide as a window, so a window meets
+    // two or three; both sides divide the same way (truncating, as SQL's integer division and
+    // a cast of a quotient do), which keeps every deploy of a window in one of its buckets.
+    let width = (window + 2).max(1);
     for (name, a, b) in &windows {
-        service.push(name);
-        from.push(*a);
-        to.push(*b);
+        for k in a / width..=b / width {
+            service.push(name);
+            from.push(*a);
+            to.push(*b);
+            bucket.push(k);
+        }
     }
     let frame = DataFrame::new(
         service.len(),
@@ -601,15 +610,19 @@ fn candidate_deploys(
             Column::new("service".into(), service),
             Column::new("from_epoch".into(), from),
             Column::new("to_epoch".into(), to),
+            Column::new("bucket".into(), bucket),
         ],
     )
     .map_err(|e| Error::Internal(e.to_string()))?;
     run.send("fl_windows", frame)?;
-    let frame = run.query(
-        "SELECT DISTINCT d.id FROM deploys d JOIN fl_windows w ON d.service = w.service \
-         WHERE d.kind = 'deploy' AND d.started_epoch >= w.from_epoch AND d.started_epoch <= w.to_epoch",
-        &[("id", Kind::Text)],
-    )?;
+    let sql = format!(
+        "SELECT DISTINCT d.id FROM \
+         (SELECT id, service, started_epoch, CAST(started_epoch / {width} AS BIGINT) AS bucket \
+          FROM deploys WHERE kind = 'deploy') d \
+         JOIN fl_windows w ON d.service = w.service AND d.bucket = w.bucket \
+         WHERE d.started_epoch >= w.from_epoch AND d.started_epoch <= w.to_epoch"
+    );
+    let frame = run.query(&sql, &[("id", Kind::Text)])?;
     Ok(texts(&frame, "id")?.into_iter().flatten().collect())
 }
 
