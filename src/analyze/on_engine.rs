@@ -186,7 +186,7 @@ pub fn analyze(config: &Config, engine: &Engine, tables: &Tables, scratch: &Path
 }
 
 /// With `FAULTLINE_STAGES` set in the environment, the wall time of each step of an engine
-/// analysis goes to stderr: what `scripts/bench-engines.sh` reports beside the totals.
+/// analysis goes to stderr (the per-step table in docs/benchmarks.md was measured so).
 struct Stages {
     last: std::time::Instant,
     on: bool,
