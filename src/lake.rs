@@ -63,8 +63,8 @@ pub const SOURCE_TABLES: [&str; 6] = [
 ];
 
 /// The tables `faultline analyze --lake` writes back into the lake, unpartitioned.
-pub const ANALYSIS_TABLES: [&str; 4] =
-    [names::DEPLOY_COMMITS, names::SUSPECTS, names::SZZ_LINKS, names::BLAST_RADIUS];
+pub const ANALYSIS_TABLES: [&str; 5] =
+    [names::DEPLOY_COMMITS, names::SUSPECTS, names::SZZ_LINKS, names::BLAST_RADIUS, names::DEPLOY_FACTS];
 
 /// The layout version written in every manifest.
 const MANIFEST_FORMAT: u32 = 1;

@@ -34,6 +34,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("suspects", "For each incident, the deploys and commits that may have caused it, with P(cause) and evidence"),
     ("szz_links", "For each fix of an incident, the lines it changed and the commit that last wrote each"),
     ("blast_radius", "Per commit, realized blast radius (incidents it may have caused, by impact) and potential (services it reaches)"),
+    ("deploy_facts", "Per production deploy that shipped commits, what the DORA four keys need: AI or not, each commit's lead time, failed, time to restore"),
     ("rejects", "Input records the ingest could not use, with file, position and reason"),
 ];
 

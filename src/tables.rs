@@ -51,6 +51,8 @@ pub mod names {
     pub const SZZ_LINKS: &str = "szz_links";
     /// Every commit's realized and potential blast radius.
     pub const BLAST_RADIUS: &str = "blast_radius";
+    /// The DORA facts of every production deploy that shipped commits.
+    pub const DEPLOY_FACTS: &str = "deploy_facts";
 }
 
 fn store_error(table: &str, e: PolarsError) -> Error {
@@ -1043,6 +1045,83 @@ pub fn blast_radius_frame(rows: &[crate::analyze::blast_radius::Radius]) -> Resu
         ),
     ];
     DataFrame::new(rows.len(), columns).map_err(|e| store_error(names::BLAST_RADIUS, e))
+}
+
+/// The (repo, sha) of the AI-origin commits in `provenance` (its `repo`, `sha` and `origin`
+/// columns suffice).
+pub fn ai_commits_from_frame(frame: &DataFrame) -> Result<std::collections::HashSet<(String, String)>> {
+    let t = names::PROVENANCE;
+    let (repo, sha, origin) =
+        (strings(frame, t, "repo")?, strings(frame, t, "sha")?, strings(frame, t, "origin")?);
+    Ok(repo
+        .into_iter()
+        .zip(sha)
+        .zip(origin)
+        .filter(|(_, origin)| origin.as_deref() == Some(crate::provenance_report::Origin::Ai.as_str()))
+        .map(|((repo, sha), _)| (repo.unwrap_or_default(), sha.unwrap_or_default()))
+        .collect())
+}
+
+/// The `deploy_facts` table: one row per production deploy that shipped commits, by start.
+pub fn deploy_facts_frame(rows: &[crate::analyze::deploy_facts::DeployFact]) -> Result<DataFrame> {
+    use crate::analyze::dora::Group;
+    let mut leads = ListPrimitiveChunkedBuilder::<Float64Type>::new(
+        "lead_minutes".into(),
+        rows.len(),
+        rows.iter().map(|r| r.facts.lead_minutes.len()).sum(),
+        DataType::Float64,
+    );
+    for row in rows {
+        leads.append_slice(&row.facts.lead_minutes);
+    }
+    let columns = vec![
+        Column::new("deploy_id".into(), rows.iter().map(|r| r.deploy_id.as_str()).collect::<Vec<_>>()),
+        Column::new("service".into(), rows.iter().map(|r| r.service.as_str()).collect::<Vec<_>>()),
+        utc_exact("started_at", rows.iter().map(|r| Some(micros_of(&r.started_at))).collect()),
+        Column::new("ai".into(), rows.iter().map(|r| r.facts.group == Group::Ai).collect::<Vec<bool>>()),
+        Column::new("commits".into(), rows.iter().map(|r| r.commits as i64).collect::<Vec<i64>>()),
+        leads.finish().into_column(),
+        Column::new("failed".into(), rows.iter().map(|r| r.facts.failed).collect::<Vec<bool>>()),
+        Column::new(
+            "restore_minutes".into(),
+            rows.iter().map(|r| r.facts.restore_minutes).collect::<Vec<Option<f64>>>(),
+        ),
+    ];
+    DataFrame::new(rows.len(), columns).map_err(|e| store_error(names::DEPLOY_FACTS, e))
+}
+
+/// The `deploy_facts` table back as records, in its order.
+pub fn deploy_facts_from_frame(frame: &DataFrame) -> Result<Vec<crate::analyze::deploy_facts::DeployFact>> {
+    use crate::analyze::dora::{DeployFacts, Group};
+    let t = names::DEPLOY_FACTS;
+    let (mut id, mut service) = (strings(frame, t, "deploy_id")?, strings(frame, t, "service")?);
+    let started = ints(frame, t, "started_at")?;
+    let (ai, failed) = (bools(frame, t, "ai")?, bools(frame, t, "failed")?);
+    let commits = ints(frame, t, "commits")?;
+    let restore: Vec<Option<f64>> =
+        column(frame, t, "restore_minutes")?.f64().map_err(|e| store_error(t, e))?.iter().collect();
+    let leads_col = column(frame, t, "lead_minutes")?;
+    let mut leads: Vec<Vec<f64>> = Vec::with_capacity(frame.height());
+    for item in leads_col.list().map_err(|e| store_error(t, e))?.amortized_iter() {
+        leads.push(match item {
+            Some(series) => series.as_ref().f64().map_err(|e| store_error(t, e))?.iter().flatten().collect(),
+            None => Vec::new(),
+        });
+    }
+    Ok((0..frame.height())
+        .map(|k| crate::analyze::deploy_facts::DeployFact {
+            deploy_id: id[k].take().unwrap_or_default(),
+            service: service[k].take().unwrap_or_default(),
+            started_at: started[k].and_then(DateTime::from_timestamp_micros).unwrap_or_default(),
+            commits: commits[k].unwrap_or(0).max(0) as usize,
+            facts: DeployFacts {
+                group: if ai[k].unwrap_or(false) { Group::Ai } else { Group::Human },
+                lead_minutes: std::mem::take(&mut leads[k]),
+                failed: failed[k].unwrap_or(false),
+                restore_minutes: restore[k],
+            },
+        })
+        .collect())
 }
 
 /// `(repo, sha, realized, potential)` back from the `blast_radius` table, in its order.

@@ -66,6 +66,18 @@ impl ImpactWeights {
         }
     }
 
+    /// Minutes of an incident's impact: start to mitigation (or resolution), or
+    /// `unknown_impact_minutes` when it records neither; never below 0.
+    pub fn impact_minutes(&self, incident: &Incident) -> f64 {
+        incident
+            .mitigated_at
+            .or(incident.resolved_at)
+            .map_or(self.unknown_impact_minutes, |end| {
+                (end - incident.started_at).num_seconds() as f64 / 60.0
+            })
+            .max(0.0)
+    }
+
     /// Weight of an incident's severity (1 is the worst; beyond 5 counts as 5).
     pub fn severity_weight(&self, severity: Option<i32>) -> f64 {
         self.severity[(severity.unwrap_or(self.unknown_severity).clamp(1, 5) - 1) as usize]
@@ -134,9 +146,7 @@ pub fn measure_changed<'a>(
     let impact: HashMap<&str, f64> = incidents
         .iter()
         .map(|i| {
-            let minutes = i.mitigated_at.or(i.resolved_at).map_or(weights.unknown_impact_minutes, |end| {
-                (end - i.started_at).num_seconds() as f64 / 60.0
-            });
+            let minutes = weights.impact_minutes(i);
             let affected = reach(i.services.iter().map(String::as_str), &dependents).len().max(1) as f64;
             let customers = i.customers_affected.map_or(1.0, |c| 1.0 + (1.0 + c.max(0) as f64).log10());
             (i.id.as_str(), weights.severity_weight(i.severity) * minutes * affected * customers)

@@ -5,6 +5,7 @@ pub mod attribution;
 pub mod blame;
 pub mod blast_radius;
 pub mod deploy_contents;
+pub mod deploy_facts;
 pub mod dora;
 pub mod explain;
 pub mod on_engine;
@@ -91,11 +92,31 @@ pub fn analyze(config: &Config) -> Result<AnalysisReport> {
     let attributed = attribution::attribute(&evidence, &weights, &mut blame);
     let impact = blast_radius::ImpactWeights::from_config(&config.blast_radius);
     let radii = blast_radius::measure(&commits, &incidents, &attributed.suspects, &services, &deps, &impact);
+    let ai = tables::ai_commits_from_frame(&store.require_columns(
+        names::PROVENANCE,
+        &["repo", "sha", "origin"],
+        "ingest",
+    )?)?;
+    let committed: HashMap<(&str, &str), i64> =
+        commits.iter().map(|c| ((c.repo.as_str(), c.sha.as_str()), c.committer.at.timestamp())).collect();
+    let facts = deploy_facts::gather(
+        &deploys,
+        &shipped.rows,
+        &|repo, sha| deploy_facts::ShippedCommit {
+            committed_epoch: committed.get(&(repo, sha)).copied(),
+            ai: ai.contains(&(repo.to_string(), sha.to_string())),
+        },
+        &incidents,
+        &attributed.suspects,
+        &weights.production_environments,
+        &impact,
+    );
     store.write(&mut [
         (names::DEPLOY_COMMITS, tables::deploy_commits_frame(&shipped.rows)?),
         (names::SUSPECTS, tables::suspects_frame(&attributed.suspects)?),
         (names::SZZ_LINKS, tables::szz_links_frame(&attributed.szz)?),
         (names::BLAST_RADIUS, tables::blast_radius_frame(&radii)?),
+        (names::DEPLOY_FACTS, tables::deploy_facts_frame(&facts)?),
     ])?;
     Ok(AnalysisReport {
         deploy_commits: shipped.rows.len(),

@@ -18,6 +18,8 @@
 //!    message names an incident.
 //! 6. **Services each commit changed**, for blast radius: `commit_files` against the catalog's
 //!    folders.
+//! 7. **The joins behind the DORA figures**: each commit production deploys shipped, with when
+//!    it was committed (`commits`) and its origin (`provenance`), for `deploy_facts`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -39,7 +41,7 @@ use crate::tables::{self, names};
 pub struct Analysis {
     /// What the analyses found.
     pub report: AnalysisReport,
-    /// `deploy_commits`, `suspects`, `szz_links` and `blast_radius`.
+    /// `deploy_commits`, `suspects`, `szz_links`, `blast_radius` and `deploy_facts`.
     pub tables: Vec<(&'static str, DataFrame)>,
 }
 
@@ -165,6 +167,27 @@ pub fn analyze(config: &Config, engine: &Engine, tables: &Tables, scratch: &Path
     );
 
     stages.done("blast radius");
+
+    // 7: the four keys' facts of production deploys.
+    let production = &weights.production_environments;
+    let production_rows: Vec<&crate::model::DeployCommit> =
+        shipped.rows.iter().filter(|r| production.contains(&r.environment.to_lowercase())).collect();
+    let looked_up = shipped_commit_facts(&mut run, &production_rows)?;
+    let facts = crate::analyze::deploy_facts::gather(
+        &deploys,
+        &shipped.rows,
+        &|repo, sha| {
+            looked_up
+                .get(&(repo.to_string(), sha.to_string()))
+                .copied()
+                .unwrap_or(crate::analyze::deploy_facts::ShippedCommit { committed_epoch: None, ai: false })
+        },
+        &incidents,
+        &attributed.suspects,
+        production,
+        &impact,
+    );
+    stages.done("deploy facts");
     let mut notes = shipped.notes;
     notes.extend(walkers.notes());
     notes.sort();
@@ -181,6 +204,7 @@ pub fn analyze(config: &Config, engine: &Engine, tables: &Tables, scratch: &Path
             (names::SUSPECTS, tables::suspects_frame(&attributed.suspects)?),
             (names::SZZ_LINKS, tables::szz_links_frame(&attributed.szz)?),
             (names::BLAST_RADIUS, tables::blast_radius_frame(&radii)?),
+            (names::DEPLOY_FACTS, tables::deploy_facts_frame(&facts)?),
         ],
     })
 }
@@ -706,6 +730,40 @@ fn commit_details(run: &mut Run, keys: &BTreeSet<(String, String)>) -> Result<Ve
         .collect()
         .map_err(|e| Error::Internal(e.to_string()))?;
     tables::commit_analysis_from_frames(&sorted, &files)
+}
+
+/// Reduction 7: for every commit a production deploy shipped, when it was committed (from
+/// `commits`) and whether its provenance is AI (from `provenance`); a commit missing from
+/// either table has no lead time or is not AI.
+fn shipped_commit_facts(
+    run: &mut Run,
+    rows: &[&crate::model::DeployCommit],
+) -> Result<HashMap<(String, String), crate::analyze::deploy_facts::ShippedCommit>> {
+    let keys: BTreeSet<(String, String)> = rows.iter().map(|r| (r.repo.clone(), r.sha.clone())).collect();
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    run.send("fl_shipped", key_frame(&keys)?)?;
+    let frame = run.query(
+        "SELECT k.repo, k.sha, c.committer_epoch, p.origin \
+         FROM fl_shipped k \
+         LEFT JOIN (SELECT repo, sha, committer_epoch FROM commits) c ON c.repo = k.repo AND c.sha = k.sha \
+         LEFT JOIN (SELECT repo, sha, origin FROM provenance) p ON p.repo = k.repo AND p.sha = k.sha",
+        &[("repo", Kind::Text), ("sha", Kind::Text), ("committer_epoch", Kind::Int), ("origin", Kind::Text)],
+    )?;
+    let (repo, sha) = (texts(&frame, "repo")?, texts(&frame, "sha")?);
+    let (epoch, origin) = (ints(&frame, "committer_epoch")?, texts(&frame, "origin")?);
+    let ai = crate::provenance_report::Origin::Ai.as_str();
+    let mut out = HashMap::with_capacity(frame.height());
+    for k in 0..frame.height() {
+        let (Some(repo), Some(sha)) = (repo[k].clone(), sha[k].clone()) else { continue };
+        let fact = crate::analyze::deploy_facts::ShippedCommit {
+            committed_epoch: epoch[k],
+            ai: origin[k].as_deref() == Some(ai),
+        };
+        out.insert((repo, sha), fact);
+    }
+    Ok(out)
 }
 
 /// Reduction 6: every commit with the services whose files it changed (a file a folder

@@ -73,6 +73,8 @@ pub struct Dataset {
     pub deploy_index: HashMap<String, usize>,
     /// What each deploy shipped, by deploy id.
     pub shipped: HashMap<String, Vec<DeployCommit>>,
+    /// The four keys' facts of production deploys, by start.
+    pub deploy_facts: Vec<crate::analyze::deploy_facts::DeployFact>,
     /// Incidents, by start.
     pub incidents: Vec<Incident>,
     /// Suspects by incident, by rank.
@@ -116,6 +118,7 @@ impl Dataset {
         for row in tables::deploy_commits_from_frame(&read(names::DEPLOY_COMMITS)?)? {
             shipped.entry(row.deploy_id.clone()).or_default().push(row);
         }
+        let deploy_facts = tables::deploy_facts_from_frame(&read(names::DEPLOY_FACTS)?)?;
         let incidents =
             tables::incidents_from_frames(&read(names::INCIDENTS)?, &read(names::TIMELINE_EVENTS)?)?;
         let mut suspects: BTreeMap<String, Vec<Suspect>> = BTreeMap::new();
@@ -148,6 +151,7 @@ impl Dataset {
             deploys,
             deploy_index,
             shipped,
+            deploy_facts,
             incidents,
             suspects,
             szz,
@@ -207,13 +211,7 @@ impl Dataset {
     /// Impact minutes of an incident, as blast radius counts them: start to mitigation (or
     /// resolution), or the configured default when it records neither.
     pub fn impact_minutes(&self, incident: &Incident) -> f64 {
-        incident
-            .mitigated_at
-            .or(incident.resolved_at)
-            .map_or(self.weights.unknown_impact_minutes, |end| {
-                (end - incident.started_at).num_seconds() as f64 / 60.0
-            })
-            .max(0.0)
+        self.weights.impact_minutes(incident)
     }
 
     /// The tier of a service, when the catalog gives one.

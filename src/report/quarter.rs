@@ -14,17 +14,16 @@
 //! - governance: AI commits shipped to production on tier-1 services with no review trailer
 //!   naming someone other than the author, and the share of deployed code of unknown origin.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 
 use super::{Dataset, Period};
-use crate::analyze::dora::{self, Comparison, DeployFacts, Group};
+use crate::analyze::dora::{self, Comparison, DeployFacts};
 use crate::model::{DeployKind, DeployStatus, SuspectKind};
 use crate::provenance_report::Origin;
 
-/// A deploy is a likely cause of an incident at or above this probability.
-pub const LIKELY_CAUSE: f64 = 0.5;
+pub use crate::analyze::deploy_facts::LIKELY_CAUSE;
 
 /// Rows in the top-commit tables.
 pub const TOP: usize = 10;
@@ -266,28 +265,12 @@ pub fn report(data: &Dataset, period: &Period) -> Quarter {
         }
     }
 
-    // Production deploys in the period, and the facts the four keys need.
-    let mut rolled_back: HashMap<&str, DateTime<Utc>> = HashMap::new();
-    for d in data.deploys.iter().filter(|d| d.kind == DeployKind::Rollback) {
-        if let Some(of) = d.rollback_of.as_deref() {
-            let at = d.finished_at.unwrap_or(d.started_at);
-            rolled_back.entry(of).and_modify(|t| *t = (*t).min(at)).or_insert(at);
-        }
-    }
-    let mut caused: HashMap<&str, f64> = HashMap::new();
-    for incident in &data.incidents {
-        for s in data.suspects.get(&incident.id).into_iter().flatten() {
-            if s.kind == SuspectKind::Deploy && s.probability >= LIKELY_CAUSE {
-                let restore = data.impact_minutes(incident);
-                if let Some(id) = s.deploy_id.as_deref() {
-                    caused.entry(id).and_modify(|m| *m = m.min(restore)).or_insert(restore);
-                }
-            }
-        }
-    }
+    // The four keys' facts of the production deploys in the period, as the analysis gathered
+    // them (`deploy_facts`).
+    let facts: Vec<DeployFacts> =
+        data.deploy_facts.iter().filter(|f| period.contains(f.started_at)).map(|f| f.facts.clone()).collect();
     let tier1: BTreeSet<&str> =
         data.services.iter().filter(|s| s.tier == Some(1)).map(|s| s.name.as_str()).collect();
-    let mut facts = Vec::new();
     let mut deploys_without_commits = 0;
     let mut deployed = Deployed::default();
     let mut seen_shipped: BTreeSet<(&str, &str)> = BTreeSet::new();
@@ -314,21 +297,6 @@ pub fn report(data: &Dataset, period: &Period) -> Quarter {
             continue;
         }
         let ai = shipped.iter().any(|c| data.origin(&c.repo, &c.sha) == Origin::Ai);
-        let lead_minutes = shipped
-            .iter()
-            .filter_map(|c| data.commits.get(&c.repo, &c.sha))
-            .map(|c| ((d.started_at - c.committed_at).num_seconds() as f64 / 60.0).max(0.0))
-            .collect();
-        let by_incident = caused.get(d.id.as_str()).copied();
-        let by_rollback = rolled_back
-            .get(d.id.as_str())
-            .map(|at| ((*at - d.started_at).num_seconds() as f64 / 60.0).max(0.0));
-        facts.push(DeployFacts {
-            group: if ai { Group::Ai } else { Group::Human },
-            lead_minutes,
-            failed: by_incident.is_some() || by_rollback.is_some(),
-            restore_minutes: by_incident.or(by_rollback),
-        });
         if let Some(week) = weeks.get_mut(&week_of(d.started_at)) {
             week.deploys += 1;
             week.ai_deploys += usize::from(ai);
@@ -636,12 +604,13 @@ mod tests {
             source: "canonical".into(),
             origin: "incidents.jsonl:1".into(),
         };
-        Dataset {
+        let mut data = Dataset {
             commits: commits.into_iter().map(|c| ((c.repo.clone(), c.sha.clone()), c)).collect(),
             provenance: [(("r".to_string(), "a1".to_string()), ai)].into_iter().collect(),
             deploy_index: deploys.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect(),
             deploys,
             shipped: HashMap::from([shipped("d1", "a1", day(3)), shipped("d2", "h1", day(4))]),
+            deploy_facts: Vec::new(),
             incidents: vec![incident],
             suspects: BTreeMap::from([(
                 "I1".to_string(),
@@ -669,7 +638,23 @@ mod tests {
             review_keys: crate::config::PolicyConfig::default().review_keys(),
             production: vec!["production".into()],
             weights: crate::analyze::blast_radius::ImpactWeights::default(),
-        }
+        };
+        // The facts as the analysis gathers them from these tables.
+        let rows: Vec<_> = data.shipped.values().flatten().cloned().collect();
+        let suspects: Vec<_> = data.suspects.values().flatten().cloned().collect();
+        data.deploy_facts = crate::analyze::deploy_facts::gather(
+            &data.deploys,
+            &rows,
+            &|repo, sha| crate::analyze::deploy_facts::ShippedCommit {
+                committed_epoch: data.commits.get(repo, sha).map(|c| c.committed_at.timestamp()),
+                ai: data.origin(repo, sha) == Origin::Ai,
+            },
+            &data.incidents,
+            &suspects,
+            &data.production,
+            &data.weights,
+        );
+        data
     }
 
     #[test]

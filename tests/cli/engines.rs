@@ -2,16 +2,32 @@
 //! polars (always built), on DataFusion in process (`--features datafusion`) and on a Ballista
 //! cluster — scheduler and executor started inside this test process, on loopback
 //! (`--features ballista`) — and every engine gives exactly the `suspects`, `blast_radius`,
-//! `deploy_commits` and `szz_links` of the in-process analysis, over the store and over a lake.
+//! `deploy_commits`, `szz_links` and `deploy_facts` of the in-process analysis, over the store
+//! and over a lake, and the same quarterly reports.
 
 use crate::support::Workspace;
 
-const TABLES: [(&str, &str); 4] = [
+const TABLES: [(&str, &str); 5] = [
     ("suspects", "SELECT * FROM suspects ORDER BY incident_id, rank"),
     ("blast_radius", "SELECT * FROM blast_radius ORDER BY repo, sha"),
     ("deploy_commits", "SELECT * FROM deploy_commits ORDER BY deploy_id, position"),
     ("szz_links", "SELECT * FROM szz_links ORDER BY incident_id, fix_sha, path, line"),
+    ("deploy_facts", "SELECT * FROM deploy_facts ORDER BY started_at, deploy_id"),
 ];
+
+/// Every quarterly report's Markdown under `out`, by quarter.
+fn quarters(out: &std::path::Path) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = std::fs::read_dir(out.join("quarters"))
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(path.join("report.md")).unwrap())
+        })
+        .collect();
+    found.sort();
+    found
+}
 
 fn run_ok(ws: &Workspace, args: &[&str]) -> String {
     let out = ws.run(args);
@@ -30,16 +46,26 @@ fn tables(ws: &Workspace) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The tables of the in-process analysis of the sample, once per test binary.
-fn expected() -> &'static Vec<(String, String)> {
-    static EXPECTED: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+/// The tables and quarterly reports of the in-process analysis of the sample, once per test
+/// binary.
+struct Expected {
+    tables: Vec<(String, String)>,
+    quarters: Vec<(String, String)>,
+}
+
+fn expected() -> &'static Expected {
+    static EXPECTED: std::sync::OnceLock<Expected> = std::sync::OnceLock::new();
     EXPECTED.get_or_init(|| {
         let ws = crate::sample_workspace();
-        run_ok(&ws, &["analyze", "--no-reports"]);
+        run_ok(&ws, &["analyze", "--out", "out"]);
         let tables = tables(&ws);
         assert!(tables[0].1.lines().count() > 100, "{}", tables[0].1);
         assert!(tables[1].1.lines().count() > 500, "{}", tables[1].1);
-        tables
+        // Every successful production deploy that shipped commits, and the header.
+        assert_eq!(tables[4].1.lines().count(), 1 + 218, "{}", tables[4].1);
+        let quarters = quarters(&ws.path().join("out"));
+        assert_eq!(quarters.iter().map(|q| q.0.as_str()).collect::<Vec<_>>(), ["2026-Q2", "2026-Q3"]);
+        Expected { tables, quarters }
     })
 }
 
@@ -48,7 +74,7 @@ fn same_answers(engine: &str) {
     let ws = crate::sample_workspace();
     let said = run_ok(&ws, &["analyze", "--no-reports", "--engine", engine]);
     assert!(said.contains(&format!("analyzed on {engine}")), "{said}");
-    for ((name, want), (_, got)) in expected().iter().zip(tables(&ws)) {
+    for ((name, want), (_, got)) in expected().tables.iter().zip(tables(&ws)) {
         assert_eq!(&got, want, "{name} on {engine} over the store");
     }
 
@@ -57,7 +83,7 @@ fn same_answers(engine: &str) {
         run_ok(&ws, &["ingest", "--lake", "lake", "--shard", shard]);
     }
     let said = run_ok(&ws, &["analyze", "--no-reports", "--lake", "lake", "--engine", engine]);
-    assert!(said.contains("4 analysis table(s) published in the lake"), "{said}");
+    assert!(said.contains("5 analysis table(s) published in the lake"), "{said}");
     // The published tables are in the lake, listed by its analysis manifest.
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(ws.path().join("lake/_analysis.json")).unwrap())
@@ -68,10 +94,10 @@ fn same_answers(engine: &str) {
     }
     // And with reports: the lake goes into the store, the analysis tables with it.
     run_ok(&ws, &["analyze", "--lake", "lake", "--engine", engine, "--out", "out"]);
-    for ((name, want), (_, got)) in expected().iter().zip(tables(&ws)) {
+    for ((name, want), (_, got)) in expected().tables.iter().zip(tables(&ws)) {
         assert_eq!(&got, want, "{name} on {engine} over the lake");
     }
-    assert!(ws.path().join("out/index.html").is_file());
+    assert_eq!(quarters(&ws.path().join("out")), expected().quarters, "quarterly reports on {engine}");
 }
 
 #[test]

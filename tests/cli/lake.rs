@@ -96,7 +96,7 @@ fn a_lake_mined_in_shards_analyzes_to_what_the_store_does() {
 
     let stderr = run_ok(&ws, &["analyze", "--lake", "lake", "--no-reports"]);
     assert!(stderr.contains("3 shard(s) read into the store"), "{stderr}");
-    assert!(stderr.contains("4 analysis table(s) published in the lake"), "{stderr}");
+    assert!(stderr.contains("5 analysis table(s) published in the lake"), "{stderr}");
     let analysis = manifest(&lake, "../_analysis");
     assert_eq!(listed(&analysis, "suspects"), ["suspects/part-analysis-g000001.parquet"]);
     let file = std::fs::File::open(lake.join("suspects/part-analysis-g000001.parquet")).unwrap();
