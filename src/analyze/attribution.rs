@@ -173,16 +173,7 @@ pub fn attribute(
     for dep in evidence.deps {
         depends_on.entry(dep.service.as_str()).or_default().insert(dep.depends_on.as_str());
     }
-    // The config checked the patterns; one that still fails to build matches nothing.
-    let never = || Regex::new("$^").expect("an empty pattern is valid");
-    let patterns = Patterns {
-        incident_key: Regex::new(&weights.incident_key_pattern).unwrap_or_else(|_| never()),
-        no_change: weights
-            .no_change_patterns
-            .iter()
-            .map(|p| Regex::new(p).unwrap_or_else(|_| never()))
-            .collect(),
-    };
+    let patterns = Patterns::new(weights);
     let index = Index::new(evidence, &patterns);
     let mut out = Attribution::default();
     for (n, incident) in evidence.incidents.iter().enumerate() {
@@ -200,6 +191,29 @@ pub fn attribute(
         );
     }
     out
+}
+
+/// The fix commits, (repo, sha), that [`attribute`] asks its `szz` to blame: those made after
+/// an incident's start that name it. An analysis that blames in bulk (one repository's history
+/// at a time) learns them first.
+pub fn fixes(evidence: &Evidence<'_>, weights: &Weights) -> BTreeSet<(String, String)> {
+    let index = Index::new(evidence, &Patterns::new(weights));
+    index.fixes.iter().flatten().map(|c| (c.repo.clone(), c.sha.clone())).collect()
+}
+
+impl Patterns {
+    fn new(weights: &Weights) -> Patterns {
+        // The config checked the patterns; one that still fails to build matches nothing.
+        let never = || Regex::new("$^").expect("an empty pattern is valid");
+        Patterns {
+            incident_key: Regex::new(&weights.incident_key_pattern).unwrap_or_else(|_| never()),
+            no_change: weights
+                .no_change_patterns
+                .iter()
+                .map(|p| Regex::new(p).unwrap_or_else(|_| never()))
+                .collect(),
+        }
+    }
 }
 
 /// Lookups built once for all incidents, so that each one costs what its own candidates cost

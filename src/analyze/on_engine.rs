@@ -144,12 +144,13 @@ pub fn analyze(config: &Config, engine: &Engine, tables: &Tables, scratch: &Path
         deps: &deps,
         commits: &commits,
     };
-    let mut blame = |repo: &str, fix: &str| {
-        let walker = walkers.open(repo)?;
-        szz::blame_fix(walker, None, fix).ok()
-    };
+    // SZZ over each repository's indexed history, one repository at a time.
+    let links = blame_fixes(&mut run, &mut walkers, &attribution::fixes(&evidence, &weights), tables)?;
+    stages.done("SZZ");
+    let mut blame =
+        |repo: &str, fix: &str| links.get(&(repo.to_string(), fix.to_string())).cloned().flatten();
     let attributed = attribution::attribute(&evidence, &weights, &mut blame);
-    stages.done("attribution and SZZ");
+    stages.done("attribution");
 
     // 6: the services every commit changed, for blast radius.
     let changed = changed_services(&mut run, &services)?;
@@ -764,6 +765,108 @@ fn shipped_commit_facts(
         out.insert((repo, sha), fact);
     }
     Ok(out)
+}
+
+/// The SZZ links of `fixes`: for each repository that has fixes, its commit graph (commits,
+/// the files they changed, the paths merges changed) comes from the engine and is indexed as
+/// the in-process analysis indexes it, its fixes are blamed over it, and it is dropped before
+/// the next repository's: memory is that of the largest repository, not of the lake.
+fn blame_fixes(
+    run: &mut Run,
+    walkers: &mut Walkers,
+    fixes: &BTreeSet<(String, String)>,
+    tables: &Tables,
+) -> Result<HashMap<(String, String), Option<szz::SzzLink>>> {
+    let mut by_repo: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (repo, sha) in fixes {
+        by_repo.entry(repo.as_str()).or_default().push(sha.as_str());
+    }
+    let merges_listed = !tables.files(names::MERGE_FILES).is_empty();
+    let mut links = HashMap::new();
+    for (repo, shas) in by_repo {
+        let Some(walker) = walkers.open(repo) else {
+            links.extend(shas.iter().map(|sha| ((repo.to_string(), sha.to_string()), None)));
+            continue;
+        };
+        let commits = repo_graph(run, repo, merges_listed)?;
+        let history = crate::analyze::blame::History::new(&commits, merges_listed);
+        drop(commits);
+        let mut cache = crate::analyze::blame::BlameCache::default();
+        for sha in shas {
+            let link = szz::blame_fix(walker, Some((&history, &mut cache)), sha).ok();
+            links.insert((repo.to_string(), sha.to_string()), link);
+        }
+    }
+    Ok(links)
+}
+
+/// One repository's commits with their parents and changed files (and merges' paths when the
+/// lake lists them), in the order of the `commits` table.
+fn repo_graph(run: &mut Run, repo: &str, merges_listed: bool) -> Result<Vec<crate::model::Commit>> {
+    let quoted = repo.replace('\'', "''");
+    // Parents as text: every engine reads the list column, not every one returns lists.
+    let commits = run.query(
+        &format!(
+            "SELECT repo, sha, ARRAY_TO_STRING(parents, ' ') AS parents, shallow_boundary, committer_epoch \
+             FROM commits WHERE repo = '{quoted}'"
+        ),
+        &[
+            ("repo", Kind::Text),
+            ("sha", Kind::Text),
+            ("parents", Kind::Text),
+            ("shallow_boundary", Kind::Bool),
+            ("committer_epoch", Kind::Int),
+        ],
+    )?;
+    let commits = commits
+        .lazy()
+        .sort_by_exprs([col("committer_epoch"), col("sha")], SortMultipleOptions::default())
+        .collect()
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let parents: Vec<Series> = texts(&commits, "parents")?
+        .iter()
+        .map(|p| {
+            let list: Vec<&str> = p.as_deref().unwrap_or("").split_whitespace().collect();
+            Series::new("".into(), list)
+        })
+        .collect();
+    let mut commits = commits;
+    commits
+        .replace("parents", Series::new("parents".into(), parents).into_column())
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let (_, file_columns) = tables::COMMIT_GRAPH_COLUMNS;
+    let files = run.query(
+        &format!("SELECT {} FROM commit_files WHERE repo = '{quoted}'", file_columns.join(", ")),
+        &[
+            ("repo", Kind::Text),
+            ("sha", Kind::Text),
+            ("path", Kind::Text),
+            ("old_path", Kind::Text),
+            ("status", Kind::Text),
+            ("added_lines", Kind::Int),
+            ("deleted_lines", Kind::Int),
+            ("is_binary", Kind::Bool),
+        ],
+    )?;
+    let files = files
+        .lazy()
+        .sort_by_exprs([col("sha"), col("path")], SortMultipleOptions::default())
+        .collect()
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let mut graph = tables::commit_graph_from_frames(&commits, &files)?;
+    if merges_listed {
+        let merges = run.query(
+            &format!("SELECT repo, sha, path FROM merge_files WHERE repo = '{quoted}'"),
+            &[("repo", Kind::Text), ("sha", Kind::Text), ("path", Kind::Text)],
+        )?;
+        let merges = merges
+            .lazy()
+            .sort_by_exprs([col("sha"), col("path")], SortMultipleOptions::default())
+            .collect()
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        tables::attach_merge_files(&mut graph, &merges)?;
+    }
+    Ok(graph)
 }
 
 /// Reduction 6: every commit with the services whose files it changed (a file a folder
