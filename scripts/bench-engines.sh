@@ -7,7 +7,7 @@
 # COMPANY is a folder with a faultline.toml (scripts/synthetic-company.py --repos N writes one).
 # Mines COMPANY into a fresh lake in SHARDS shards once (not timed), then for each run times
 # `analyze --lake --no-reports` in process (the reference), with `--engine polars` and with
-# `--engine datafusion`. Needs a faultline built with `--features datafusion` (cargo build
+# `--engine datafusion` (the two in turns first). Needs a faultline built with `--features datafusion` (cargo build
 # --release --features datafusion) and GNU time. Prints wall seconds and peak RSS of each and
 # the median ratio of each engine to the in-process analysis and of datafusion to polars.
 set -euo pipefail
@@ -33,8 +33,14 @@ declare -a r_polars r_df r_dfp
 for run in $(seq "$runs"); do
   rm -rf "$work/store"
   read -r t0 m0 < <(measure "$bin" --config "$work/config.toml" analyze --lake "$work/lake" --no-reports)
-  read -r t1 m1 < <(measure "$bin" --config "$work/config.toml" analyze --lake "$work/lake" --no-reports --engine polars)
-  read -r t2 m2 < <(measure "$bin" --config "$work/config.toml" analyze --lake "$work/lake" --no-reports --engine datafusion)
+  # The two engines take turns going first, so a drift of the machine favours neither.
+  if [ $((run % 2)) -eq 1 ]; then
+    read -r t1 m1 < <(measure "$bin" --config "$work/config.toml" analyze --lake "$work/lake" --no-reports --engine polars)
+    read -r t2 m2 < <(measure "$bin" --config "$work/config.toml" analyze --lake "$work/lake" --no-reports --engine datafusion)
+  else
+    read -r t2 m2 < <(measure "$bin" --config "$work/config.toml" analyze --lake "$work/lake" --no-reports --engine datafusion)
+    read -r t1 m1 < <(measure "$bin" --config "$work/config.toml" analyze --lake "$work/lake" --no-reports --engine polars)
+  fi
   printf 'run %d: in process %6.2f s %5.2f GiB | polars %6.2f s %5.2f GiB | datafusion %6.2f s %5.2f GiB\n' \
     "$run" "$t0" "$(echo "$m0/1048576" | bc -l)" "$t1" "$(echo "$m1/1048576" | bc -l)" "$t2" "$(echo "$m2/1048576" | bc -l)"
   r_polars+=("$(echo "$t1/$t0" | bc -l)"); r_df+=("$(echo "$t2/$t0" | bc -l)"); r_dfp+=("$(echo "$t2/$t1" | bc -l)")

@@ -259,7 +259,10 @@ mod datafusion_engine {
         ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
     };
     use datafusion::prelude::{SessionConfig, SessionContext};
-    use polars::prelude::{Column, DataFrame};
+    use polars::prelude::{
+        BooleanChunkedBuilder, ChunkedBuilder, DataFrame, IntoColumn, PlSmallStr, PrimitiveChunkedBuilder,
+        StringChunkedBuilder,
+    };
 
     use super::Kind;
     use crate::error::{Error, Result};
@@ -279,7 +282,10 @@ mod datafusion_engine {
     impl Context {
         pub fn local() -> Result<Context> {
             let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-            let config = SessionConfig::new().with_target_partitions(threads);
+            // Batches of 64 Ki rows, not 8 Ki: Arrow compiles a regular expression once per
+            // batch, and the one that finds commits naming an incident alternates every
+            // incident's names (3.7 s on the 1M-commit lake at 8 Ki rows).
+            let config = SessionConfig::new().with_target_partitions(threads).with_batch_size(1 << 16);
             Ok(Context { runtime: runtime()?, ctx: SessionContext::new_with_config(config) })
         }
 
@@ -321,7 +327,6 @@ mod datafusion_engine {
                 .runtime
                 .block_on(async { self.ctx.sql(sql).await?.collect().await })
                 .map_err(|e| e.to_string())?;
-            let mut values: Vec<Vec<Cell>> = vec![Vec::new(); columns.len()];
             for batch in &batches {
                 if batch.num_columns() != columns.len() {
                     return Err(format!(
@@ -330,85 +335,52 @@ mod datafusion_engine {
                         columns.len()
                     ));
                 }
-                for (k, (_, kind)) in columns.iter().enumerate() {
-                    let array = batch.column(k);
-                    match kind {
-                        Kind::Text => {
-                            let text = cast(array, &ArrowType::Utf8).map_err(|e| e.to_string())?;
+            }
+            let height: usize = batches.iter().map(|b| b.num_rows()).sum();
+            // Straight from the Arrow arrays into polars builders, one column at a time.
+            let mut frame_columns = Vec::with_capacity(columns.len());
+            for (k, (name, kind)) in columns.iter().enumerate() {
+                let name: PlSmallStr = (*name).into();
+                let column = match kind {
+                    Kind::Text => {
+                        let mut out = StringChunkedBuilder::new(name, height);
+                        for batch in &batches {
+                            let text = cast(batch.column(k), &ArrowType::Utf8).map_err(|e| e.to_string())?;
                             let text = text.as_string::<i32>();
-                            values[k]
-                                .extend((0..text.len()).map(|i| {
-                                    Cell::Text(text.is_valid(i).then(|| text.value(i).to_string()))
-                                }));
+                            for i in 0..text.len() {
+                                out.append_option(text.is_valid(i).then(|| text.value(i)));
+                            }
                         }
-                        Kind::Int => {
-                            let ints = cast(array, &ArrowType::Int64).map_err(|e| e.to_string())?;
+                        out.finish().into_column()
+                    }
+                    Kind::Int => {
+                        let mut out =
+                            PrimitiveChunkedBuilder::<polars::prelude::Int64Type>::new(name, height);
+                        for batch in &batches {
+                            let ints = cast(batch.column(k), &ArrowType::Int64).map_err(|e| e.to_string())?;
                             let ints = ints.as_primitive::<Int64Type>();
-                            values[k].extend(
-                                (0..ints.len()).map(|i| Cell::Int(ints.is_valid(i).then(|| ints.value(i)))),
-                            );
+                            for i in 0..ints.len() {
+                                out.append_option(ints.is_valid(i).then(|| ints.value(i)));
+                            }
                         }
-                        Kind::Bool => {
-                            let flags = cast(array, &ArrowType::Boolean).map_err(|e| e.to_string())?;
+                        out.finish().into_column()
+                    }
+                    Kind::Bool => {
+                        let mut out = BooleanChunkedBuilder::new(name, height);
+                        for batch in &batches {
+                            let flags =
+                                cast(batch.column(k), &ArrowType::Boolean).map_err(|e| e.to_string())?;
                             let flags = flags.as_boolean();
-                            values[k].extend(
-                                (0..flags.len())
-                                    .map(|i| Cell::Bool(flags.is_valid(i).then(|| flags.value(i)))),
-                            );
+                            for i in 0..flags.len() {
+                                out.append_option(flags.is_valid(i).then(|| flags.value(i)));
+                            }
                         }
+                        out.finish().into_column()
                     }
-                }
+                };
+                frame_columns.push(column);
             }
-            let height = batches.iter().map(|b| b.num_rows()).sum();
-            let frame_columns = columns
-                .iter()
-                .zip(values)
-                .map(|((name, kind), cells)| {
-                    let name = (*name).into();
-                    match kind {
-                        Kind::Text => Column::new(
-                            name,
-                            cells.into_iter().map(Cell::text).collect::<Vec<Option<String>>>(),
-                        ),
-                        Kind::Int => {
-                            Column::new(name, cells.into_iter().map(Cell::int).collect::<Vec<Option<i64>>>())
-                        }
-                        Kind::Bool => Column::new(
-                            name,
-                            cells.into_iter().map(Cell::flag).collect::<Vec<Option<bool>>>(),
-                        ),
-                    }
-                })
-                .collect();
             DataFrame::new(height, frame_columns).map_err(|e| e.to_string())
-        }
-    }
-
-    #[derive(Clone)]
-    enum Cell {
-        Text(Option<String>),
-        Int(Option<i64>),
-        Bool(Option<bool>),
-    }
-
-    impl Cell {
-        fn text(self) -> Option<String> {
-            match self {
-                Cell::Text(v) => v,
-                _ => None,
-            }
-        }
-        fn int(self) -> Option<i64> {
-            match self {
-                Cell::Int(v) => v,
-                _ => None,
-            }
-        }
-        fn flag(self) -> Option<bool> {
-            match self {
-                Cell::Bool(v) => v,
-                _ => None,
-            }
         }
     }
 }

@@ -4,9 +4,9 @@
 //! when the sample is too small to tell the two apart.
 //!
 //! The facts per deploy (which group, its commits' lead times, whether it failed, how long the
-//! restore took) are gathered by the quarterly report from `deploys`, `deploy_commits`,
-//! `provenance`, `suspects` and `incidents`; this file only does the statistics, so its figures
-//! can be checked by hand.
+//! restore took) are gathered by the analysis into `deploy_facts`
+//! ([`crate::analyze::deploy_facts`]); this file only does the statistics, so its figures can
+//! be checked by hand.
 
 use serde::Serialize;
 

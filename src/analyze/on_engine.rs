@@ -93,19 +93,20 @@ pub fn analyze(config: &Config, engine: &Engine, tables: &Tables, scratch: &Path
             .filter(|d| by_name.get(d.service.as_str()).is_some_and(|s| s.path.is_some()))
             .filter_map(|d| d.repo.as_deref().or_else(|| by_name.get(d.service.as_str())?.repo.as_deref()))
             .collect();
-        let mut keys: BTreeSet<(String, String)> = BTreeSet::new();
+        // Borrowed, hashed: millions of shipped commits on a large lake.
+        let mut keys: rustc_hash::FxHashSet<(&str, &str)> = rustc_hash::FxHashSet::default();
         for ((repo, head, _), commits) in &between {
             if foldered.contains(repo.as_str()) {
-                keys.insert((repo.clone(), head.clone()));
-                keys.extend(commits.iter().map(|c| (repo.clone(), c.clone())));
+                keys.insert((repo.as_str(), head.as_str()));
+                keys.extend(commits.iter().map(|c| (repo.as_str(), c.as_str())));
             }
         }
         for ((repo, _), resolved) in &heads {
             if let (true, Some(head)) = (foldered.contains(repo.as_str()), resolved.as_ref().ok()) {
-                keys.insert((repo.clone(), head.sha.clone()));
+                keys.insert((repo.as_str(), head.sha.as_str()));
             }
         }
-        shipped_files(&mut run, &keys)?
+        shipped_files(&mut run, keys)?
     } else {
         Vec::new()
     };
@@ -264,8 +265,28 @@ impl Run {
     }
 
     fn query(&mut self, sql: &str, columns: &[(&str, Kind)]) -> Result<DataFrame> {
-        self.session.query(sql, columns)
+        let start = std::time::Instant::now();
+        let frame = self.session.query(sql, columns)?;
+        if std::env::var_os("FAULTLINE_STAGES").is_some() {
+            let words: Vec<&str> = sql.split_whitespace().take(12).collect();
+            eprintln!(
+                "faultline:   query {:.2} s, {} row(s): {} …",
+                start.elapsed().as_secs_f64(),
+                frame.height(),
+                words.join(" ")
+            );
+        }
+        Ok(frame)
     }
+}
+
+/// `frame` sorted by `columns`, ascending.
+fn sorted(frame: DataFrame, columns: &[&str]) -> Result<DataFrame> {
+    frame
+        .lazy()
+        .sort_by_exprs(columns.iter().map(|c| col(*c)).collect::<Vec<_>>(), SortMultipleOptions::default())
+        .collect()
+        .map_err(|e| Error::Internal(e.to_string()))
 }
 
 fn texts(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
@@ -286,12 +307,15 @@ fn flags(frame: &DataFrame, name: &str) -> Result<Vec<Option<bool>>> {
     Ok(column.iter().collect())
 }
 
-fn key_frame(keys: &BTreeSet<(String, String)>) -> Result<DataFrame> {
-    let columns = vec![
-        Column::new("repo".into(), keys.iter().map(|k| k.0.as_str()).collect::<Vec<_>>()),
-        Column::new("sha".into(), keys.iter().map(|k| k.1.as_str()).collect::<Vec<_>>()),
-    ];
-    DataFrame::new(keys.len(), columns).map_err(|e| Error::Internal(e.to_string()))
+fn key_frame<'a>(keys: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<DataFrame> {
+    let (repos, shas): (Vec<&str>, Vec<&str>) = keys.into_iter().unzip();
+    let columns = vec![Column::new("repo".into(), repos), Column::new("sha".into(), shas)];
+    DataFrame::new(columns[0].len(), columns).map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// Borrowed (repo, sha) pairs of a key set.
+fn pairs(keys: &BTreeSet<(String, String)>) -> impl Iterator<Item = (&str, &str)> {
+    keys.iter().map(|(repo, sha)| (repo.as_str(), sha.as_str()))
 }
 
 /// A deploy head as the engine found it.
@@ -545,18 +569,21 @@ fn ship_pairs(
             ("committer_epoch", Kind::Int),
         ],
     )?;
-    let (pair, sha) = (ints(&frame, "pair")?, texts(&frame, "sha")?);
+    let (pair, mut sha) = (ints(&frame, "pair")?, texts(&frame, "sha")?);
     let (generation, at) = (ints(&frame, "generation")?, ints(&frame, "committer_epoch")?);
-    let mut by_pair: BTreeMap<i64, Vec<(i64, i64, String)>> = BTreeMap::new();
+    // By pair number, whatever order the engine's join gave the rows in.
+    let mut by_pair: Vec<Vec<(i64, i64, String)>> = vec![Vec::new(); listed.len()];
     for k in 0..frame.height() {
-        by_pair.entry(pair[k].unwrap_or(-1)).or_default().push((
-            generation[k].unwrap_or(0),
-            at[k].unwrap_or(0),
-            sha[k].clone().unwrap_or_default(),
-        ));
+        let Some(commits) = pair[k].and_then(|n| usize::try_from(n).ok()).and_then(|n| by_pair.get_mut(n))
+        else {
+            continue;
+        };
+        commits.push((generation[k].unwrap_or(0), at[k].unwrap_or(0), sha[k].take().unwrap_or_default()));
     }
-    for (n, mut commits) in by_pair {
-        let Some(key) = usize::try_from(n).ok().and_then(|n| listed.get(n)) else { continue };
+    for (key, mut commits) in listed.iter().zip(by_pair) {
+        if commits.is_empty() {
+            continue;
+        }
         // Children before parents: newest generation first, then as the commits table is
         // sorted (time, id), last first — the order the in-process walk of the history gives.
         commits.sort_by(|a, b| b.cmp(a));
@@ -566,7 +593,10 @@ fn ship_pairs(
 }
 
 /// Reduction 3: (repo, sha, path) of every file the `keys` commits changed.
-fn shipped_files(run: &mut Run, keys: &BTreeSet<(String, String)>) -> Result<Vec<(String, String, String)>> {
+fn shipped_files(
+    run: &mut Run,
+    keys: rustc_hash::FxHashSet<(&str, &str)>,
+) -> Result<Vec<(String, String, String)>> {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
@@ -575,18 +605,19 @@ fn shipped_files(run: &mut Run, keys: &BTreeSet<(String, String)>) -> Result<Vec
         "SELECT f.repo, f.sha, f.path FROM commit_files f JOIN fl_keys k ON f.repo = k.repo AND f.sha = k.sha",
         &[("repo", Kind::Text), ("sha", Kind::Text), ("path", Kind::Text)],
     )?;
-    let (repo, sha, path) = (texts(&frame, "repo")?, texts(&frame, "sha")?, texts(&frame, "path")?);
-    let mut out: Vec<(String, String, String)> = (0..frame.height())
+    // Sorted by polars, in parallel, whatever order the engine gave.
+    let frame = sorted(frame, &["repo", "sha", "path"])?;
+    let (mut repo, mut sha, mut path) =
+        (texts(&frame, "repo")?, texts(&frame, "sha")?, texts(&frame, "path")?);
+    Ok((0..frame.height())
         .map(|k| {
             (
-                repo[k].clone().unwrap_or_default(),
-                sha[k].clone().unwrap_or_default(),
-                path[k].clone().unwrap_or_default(),
+                repo[k].take().unwrap_or_default(),
+                sha[k].take().unwrap_or_default(),
+                path[k].take().unwrap_or_default(),
             )
         })
-        .collect();
-    out.sort();
-    Ok(out)
+        .collect())
 }
 
 /// Reduction 4: the ids of the deploys that are candidates of some incident: of a service the
@@ -691,7 +722,7 @@ fn commit_details(run: &mut Run, keys: &BTreeSet<(String, String)>) -> Result<Ve
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    run.send("fl_keys", key_frame(keys)?)?;
+    run.send("fl_keys", key_frame(pairs(keys))?)?;
     let commits = run.query(
         "SELECT c.repo, c.sha, c.shallow_boundary, c.subject, c.body, c.committer_epoch, c.committer_offset_minutes \
          FROM commits c JOIN fl_keys k ON c.repo = k.repo AND c.sha = k.sha",
@@ -744,7 +775,7 @@ fn shipped_commit_facts(
     if keys.is_empty() {
         return Ok(HashMap::new());
     }
-    run.send("fl_shipped", key_frame(&keys)?)?;
+    run.send("fl_shipped", key_frame(pairs(&keys))?)?;
     let frame = run.query(
         "SELECT k.repo, k.sha, c.committer_epoch, p.origin \
          FROM fl_shipped k \
@@ -884,13 +915,13 @@ fn changed_services(run: &mut Run, services: &[Service]) -> Result<Vec<(String, 
         })
         .collect();
     let mut changed: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    // Rows sorted by polars before they go into the maps, whatever order the engine gave.
     let all = run.query("SELECT repo, sha FROM commits", &[("repo", Kind::Text), ("sha", Kind::Text)])?;
-    let (repo, sha) = (texts(&all, "repo")?, texts(&all, "sha")?);
+    let all = sorted(all, &["repo", "sha"])?;
+    let (mut repo, mut sha) = (texts(&all, "repo")?, texts(&all, "sha")?);
     for k in 0..all.height() {
-        changed.insert(
-            (repo[k].clone().unwrap_or_default(), sha[k].clone().unwrap_or_default()),
-            BTreeSet::new(),
-        );
+        changed
+            .insert((repo[k].take().unwrap_or_default(), sha[k].take().unwrap_or_default()), BTreeSet::new());
     }
     drop(all);
     if !owners.is_empty() {
@@ -921,12 +952,13 @@ fn changed_services(run: &mut Run, services: &[Service]) -> Result<Vec<(String, 
         );
         let rest = run.query(&unowned, &columns)?;
         for frame in [frame, rest] {
-            let (repo, sha, service) =
+            let frame = sorted(frame, &["repo", "sha", "service"])?;
+            let (mut repo, mut sha, mut service) =
                 (texts(&frame, "repo")?, texts(&frame, "sha")?, texts(&frame, "service")?);
             for k in 0..frame.height() {
-                let key = (repo[k].clone().unwrap_or_default(), sha[k].clone().unwrap_or_default());
+                let key = (repo[k].take().unwrap_or_default(), sha[k].take().unwrap_or_default());
                 if let Some(set) = changed.get_mut(&key) {
-                    set.insert(service[k].clone().unwrap_or_default());
+                    set.insert(service[k].take().unwrap_or_default());
                 }
             }
         }

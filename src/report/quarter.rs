@@ -1,12 +1,12 @@
 //! The quarterly AI-risk report: how AI-written changes compare with the others over a period.
-//! From `commits`, `provenance`, `deploys`, `deploy_commits`, `incidents`, `suspects`,
-//! `blast_radius` and `services`:
+//! From `commits`, `provenance`, `deploys`, `deploy_commits`, `deploy_facts`, `incidents`,
+//! `suspects`, `blast_radius` and `services`:
 //!
 //! - AI share of commits (committed in the period), changed lines and production deploys,
 //!   week by week (weeks start on Monday, UTC), by tool and by model;
 //! - the DORA four keys for production deploys carrying AI-provenance commits against the
-//!   others (`analyze::dora`); a deploy failed when it is a likely cause (P ≥ 0.5) of an
-//!   incident or was rolled back;
+//!   others (`analyze::dora` over `deploy_facts`); a deploy failed when it is a likely cause
+//!   (P ≥ 0.5) of an incident or was rolled back;
 //! - incident-minutes (start to mitigation) of incidents that started in the period, shared out
 //!   by P(cause) to AI, human-attested and unknown-origin commits and to "no change";
 //! - the top AI commits by realized and by potential blast radius, and services ranked by
