@@ -694,16 +694,12 @@ fn pointing_commits(
     let names = attribution::incident_names(incidents, weights);
     if let (false, Some(first)) = (names.is_empty(), incidents.iter().map(|i| i.started_at.timestamp()).min())
     {
-        // Letters, digits and `_` stand for themselves; any other character for any: the
-        // pattern needs no escaping in any engine's SQL or regular expressions.
-        let alternatives: BTreeSet<String> = names
-            .iter()
-            .map(|n| {
-                n.chars()
-                    .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c.to_ascii_lowercase() } else { '.' })
-                    .collect()
-            })
-            .collect();
+        // Letters and `_` stand for themselves, a run of digits for any run of digits, any
+        // other character for any: the pattern needs no escaping in any engine's SQL or
+        // regular expressions, and ten thousand names like `INC-1234` make one alternative,
+        // `inc.[0-9]+`, not ten thousand (engines compile it once per batch of rows). What it
+        // finds is a superset; attribution matches the names exactly.
+        let alternatives: BTreeSet<String> = names.iter().map(|n| loose_pattern(n)).collect();
         let pattern = alternatives.into_iter().collect::<Vec<_>>().join("|");
         conditions.push(format!(
             "(committer_epoch >= {first} AND (LOWER(subject) ~ '{pattern}' OR LOWER(body) ~ '{pattern}'))"
@@ -715,6 +711,26 @@ fn pointing_commits(
     Ok((0..frame.height())
         .map(|k| (repo[k].clone().unwrap_or_default(), sha[k].clone().unwrap_or_default()))
         .collect())
+}
+
+/// `name` as a loose, lower-case pattern: see [`pointing_commits`]. A name with no letter
+/// keeps its digits, or it would find every commit with a number in its message.
+fn loose_pattern(name: &str) -> String {
+    let generalize = name.chars().any(|c| c.is_ascii_alphabetic());
+    let mut out = String::new();
+    let mut in_digits = false;
+    for c in name.chars() {
+        if c.is_ascii_digit() && generalize {
+            if !in_digits {
+                out.push_str("[0-9]+");
+            }
+            in_digits = true;
+            continue;
+        }
+        in_digits = false;
+        out.push(if c.is_ascii_alphanumeric() || c == '_' { c.to_ascii_lowercase() } else { '.' });
+    }
+    out
 }
 
 /// Reduction 5b: the `keys` commits with their messages and files, as attribution reads them.
@@ -964,4 +980,19 @@ fn changed_services(run: &mut Run, services: &[Service]) -> Result<Vec<(String, 
         }
     }
     Ok(changed.into_iter().map(|((repo, sha), set)| (repo, sha, set)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loose_pattern;
+
+    #[test]
+    fn names_become_loose_patterns_that_need_no_escaping() {
+        assert_eq!(loose_pattern("INC-1234"), "inc.[0-9]+");
+        assert_eq!(loose_pattern("PD:Q1X2Y3"), "pd.q[0-9]+x[0-9]+y[0-9]+");
+        assert_eq!(loose_pattern("sev1_db-42"), "sev[0-9]+_db.[0-9]+");
+        // No letter: the digits stay, or every commit with a number would be found.
+        assert_eq!(loose_pattern("20261203"), "20261203");
+        assert_eq!(loose_pattern("1.2'3"), "1.2.3");
+    }
 }
