@@ -35,8 +35,8 @@ pub struct DeployFact {
     pub facts: DeployFacts,
 }
 
-/// What the facts need of a shipped commit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the facts need of a shipped commit (by default: in neither table).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ShippedCommit {
     /// When it was committed (Unix seconds), when the commit is in `commits`.
     pub committed_epoch: Option<i64>,

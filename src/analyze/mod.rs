@@ -92,11 +92,13 @@ pub fn analyze(config: &Config) -> Result<AnalysisReport> {
     let attributed = attribution::attribute(&evidence, &weights, &mut blame);
     let impact = blast_radius::ImpactWeights::from_config(&config.blast_radius);
     let radii = blast_radius::measure(&commits, &incidents, &attributed.suspects, &services, &deps, &impact);
-    let ai = tables::ai_commits_from_frame(&store.require_columns(
+    let ai_owned = tables::ai_commits_from_frame(&store.require_columns(
         names::PROVENANCE,
         &["repo", "sha", "origin"],
         "ingest",
     )?)?;
+    let ai: std::collections::HashSet<(&str, &str)> =
+        ai_owned.iter().map(|(repo, sha)| (repo.as_str(), sha.as_str())).collect();
     let committed: HashMap<(&str, &str), i64> =
         commits.iter().map(|c| ((c.repo.as_str(), c.sha.as_str()), c.committer.at.timestamp())).collect();
     let facts = deploy_facts::gather(
@@ -104,7 +106,7 @@ pub fn analyze(config: &Config) -> Result<AnalysisReport> {
         &shipped.rows,
         &|repo, sha| deploy_facts::ShippedCommit {
             committed_epoch: committed.get(&(repo, sha)).copied(),
-            ai: ai.contains(&(repo.to_string(), sha.to_string())),
+            ai: ai.contains(&(repo, sha)),
         },
         &incidents,
         &attributed.suspects,

@@ -178,12 +178,7 @@ pub fn analyze(config: &Config, engine: &Engine, tables: &Tables, scratch: &Path
     let facts = crate::analyze::deploy_facts::gather(
         &deploys,
         &shipped.rows,
-        &|repo, sha| {
-            looked_up
-                .get(&(repo.to_string(), sha.to_string()))
-                .copied()
-                .unwrap_or(crate::analyze::deploy_facts::ShippedCommit { committed_epoch: None, ai: false })
-        },
+        &|repo, sha| looked_up.get(repo).and_then(|by_sha| by_sha.get(sha)).copied().unwrap_or_default(),
         &incidents,
         &attributed.suspects,
         production,
@@ -786,7 +781,7 @@ fn commit_details(run: &mut Run, keys: &BTreeSet<(String, String)>) -> Result<Ve
 fn shipped_commit_facts(
     run: &mut Run,
     rows: &[&crate::model::DeployCommit],
-) -> Result<HashMap<(String, String), crate::analyze::deploy_facts::ShippedCommit>> {
+) -> Result<HashMap<String, HashMap<String, crate::analyze::deploy_facts::ShippedCommit>>> {
     let keys: BTreeSet<(String, String)> = rows.iter().map(|r| (r.repo.clone(), r.sha.clone())).collect();
     if keys.is_empty() {
         return Ok(HashMap::new());
@@ -799,17 +794,19 @@ fn shipped_commit_facts(
          LEFT JOIN (SELECT repo, sha, origin FROM provenance) p ON p.repo = k.repo AND p.sha = k.sha",
         &[("repo", Kind::Text), ("sha", Kind::Text), ("committer_epoch", Kind::Int), ("origin", Kind::Text)],
     )?;
-    let (repo, sha) = (texts(&frame, "repo")?, texts(&frame, "sha")?);
+    let (repo, mut sha) = (texts(&frame, "repo")?, texts(&frame, "sha")?);
     let (epoch, origin) = (ints(&frame, "committer_epoch")?, texts(&frame, "origin")?);
     let ai = crate::provenance_report::Origin::Ai.as_str();
-    let mut out = HashMap::with_capacity(frame.height());
+    // By repo, then sha: looked up with borrowed ids.
+    let mut out: HashMap<String, HashMap<String, crate::analyze::deploy_facts::ShippedCommit>> =
+        HashMap::new();
     for k in 0..frame.height() {
-        let (Some(repo), Some(sha)) = (repo[k].clone(), sha[k].clone()) else { continue };
+        let (Some(repo), Some(sha)) = (repo[k].as_deref(), sha[k].take()) else { continue };
         let fact = crate::analyze::deploy_facts::ShippedCommit {
             committed_epoch: epoch[k],
             ai: origin[k].as_deref() == Some(ai),
         };
-        out.insert((repo, sha), fact);
+        out.entry(repo.to_string()).or_default().insert(sha, fact);
     }
     Ok(out)
 }
