@@ -750,30 +750,25 @@ fn commit_details(run: &mut Run, keys: &BTreeSet<(String, String)>) -> Result<Ve
     let files = run.query(
         "SELECT f.repo, f.sha, f.path, f.old_path, f.status, f.added_lines, f.deleted_lines, f.is_binary \
          FROM commit_files f JOIN fl_keys k ON f.repo = k.repo AND f.sha = k.sha",
-        &[
-            ("repo", Kind::Text),
-            ("sha", Kind::Text),
-            ("path", Kind::Text),
-            ("old_path", Kind::Text),
-            ("status", Kind::Text),
-            ("added_lines", Kind::Int),
-            ("deleted_lines", Kind::Int),
-            ("is_binary", Kind::Bool),
-        ],
+        &FILE_COLUMNS,
     )?;
     // Sorted as the commits table is, so attribution sees them in the same order.
-    let sorted = commits
-        .lazy()
-        .sort_by_exprs([col("repo"), col("committer_epoch"), col("sha")], SortMultipleOptions::default())
-        .collect()
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    let files = files
-        .lazy()
-        .sort_by_exprs([col("repo"), col("sha"), col("path")], SortMultipleOptions::default())
-        .collect()
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    tables::commit_analysis_from_frames(&sorted, &files)
+    let commits = sorted(commits, &["repo", "committer_epoch", "sha"])?;
+    let files = sorted(files, &["repo", "sha", "path"])?;
+    tables::commit_analysis_from_frames(&commits, &files)
 }
+
+/// The `commit_files` columns attribution and SZZ read, as the engine returns them.
+const FILE_COLUMNS: [(&str, Kind); 8] = [
+    ("repo", Kind::Text),
+    ("sha", Kind::Text),
+    ("path", Kind::Text),
+    ("old_path", Kind::Text),
+    ("status", Kind::Text),
+    ("added_lines", Kind::Int),
+    ("deleted_lines", Kind::Int),
+    ("is_binary", Kind::Bool),
+];
 
 /// Reduction 7: for every commit a production deploy shipped, when it was committed (from
 /// `commits`) and whether its provenance is AI (from `provenance`); a commit missing from
@@ -862,11 +857,7 @@ fn repo_graph(run: &mut Run, repo: &str, merges_listed: bool) -> Result<Vec<crat
             ("committer_epoch", Kind::Int),
         ],
     )?;
-    let commits = commits
-        .lazy()
-        .sort_by_exprs([col("committer_epoch"), col("sha")], SortMultipleOptions::default())
-        .collect()
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let mut commits = sorted(commits, &["committer_epoch", "sha"])?;
     let parents: Vec<Series> = texts(&commits, "parents")?
         .iter()
         .map(|p| {
@@ -874,40 +865,22 @@ fn repo_graph(run: &mut Run, repo: &str, merges_listed: bool) -> Result<Vec<crat
             Series::new("".into(), list)
         })
         .collect();
-    let mut commits = commits;
     commits
         .replace("parents", Series::new("parents".into(), parents).into_column())
         .map_err(|e| Error::Internal(e.to_string()))?;
     let (_, file_columns) = tables::COMMIT_GRAPH_COLUMNS;
     let files = run.query(
         &format!("SELECT {} FROM commit_files WHERE repo = '{quoted}'", file_columns.join(", ")),
-        &[
-            ("repo", Kind::Text),
-            ("sha", Kind::Text),
-            ("path", Kind::Text),
-            ("old_path", Kind::Text),
-            ("status", Kind::Text),
-            ("added_lines", Kind::Int),
-            ("deleted_lines", Kind::Int),
-            ("is_binary", Kind::Bool),
-        ],
+        &FILE_COLUMNS,
     )?;
-    let files = files
-        .lazy()
-        .sort_by_exprs([col("sha"), col("path")], SortMultipleOptions::default())
-        .collect()
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let files = sorted(files, &["sha", "path"])?;
     let mut graph = tables::commit_graph_from_frames(&commits, &files)?;
     if merges_listed {
         let merges = run.query(
             &format!("SELECT repo, sha, path FROM merge_files WHERE repo = '{quoted}'"),
             &[("repo", Kind::Text), ("sha", Kind::Text), ("path", Kind::Text)],
         )?;
-        let merges = merges
-            .lazy()
-            .sort_by_exprs([col("sha"), col("path")], SortMultipleOptions::default())
-            .collect()
-            .map_err(|e| Error::Internal(e.to_string()))?;
+        let merges = sorted(merges, &["sha", "path"])?;
         tables::attach_merge_files(&mut graph, &merges)?;
     }
     Ok(graph)
