@@ -34,17 +34,81 @@ pub struct Config {
     pub attribution: AttributionConfig,
     /// How blast radius weighs severities and tiers.
     pub blast_radius: BlastRadiusConfig,
-    /// What the organisation requires of changes (review trailers).
+    /// What the organisation requires of changes, checked by `faultline gate`.
     pub policy: PolicyConfig,
+    /// Which files SZZ skips.
+    pub szz: SzzConfig,
 }
 
-/// `[policy]`: what counts as a review.
+/// `[policy]`: what the organisation requires of changes, checked by `faultline gate` (see
+/// `docs/policy.md`); the reports use the review keys too.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyConfig {
     /// Trailer keys that name a reviewer, in addition to `Reviewed-by` and `Approved-by`.
     #[serde(default)]
     pub review_trailers: Vec<String>,
+    /// Service tiers whose code is a critical path (default `[1]`).
+    #[serde(default)]
+    pub critical_tiers: Option<Vec<i32>>,
+    /// A service whose potential blast radius (its tier weight and its dependents') is at least
+    /// this is a critical path too; a commit whose potential blast radius is at least this
+    /// touches one.
+    #[serde(default)]
+    pub critical_blast_radius: Option<f64>,
+    /// Globs over repository paths (`infra/**`, `**/migrations/*.sql`) that are critical paths
+    /// whatever service owns them.
+    #[serde(default)]
+    pub critical_paths: Vec<String>,
+    /// Trailer keys every AI-provenance commit must carry (`AI-Tool`, `AI-Model`, `AI-Prompt`).
+    #[serde(default)]
+    pub audit_trailers: Vec<String>,
+    /// Ceiling on the AI share of the changed lines in critical paths, over the commits a gate
+    /// evaluates (0 to 1).
+    #[serde(default)]
+    pub max_ai_line_share: Option<f64>,
+    /// How each rule acts on what it finds.
+    #[serde(default)]
+    pub rules: PolicyRules,
+}
+
+/// `[policy.rules]`: `deny`, `warn` or `off` for each rule; unset means its default.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRules {
+    /// AI commits touching critical paths need a review by someone other than their author
+    /// (default `deny`).
+    pub ai_review: Option<RuleLevel>,
+    /// AI commits carry every `audit_trailers` key (default `warn` when keys are listed).
+    pub ai_audit_trailers: Option<RuleLevel>,
+    /// The AI share of changed lines in critical paths stays at or under `max_ai_line_share`
+    /// (default `deny` when a ceiling is set).
+    pub ai_line_share: Option<RuleLevel>,
+    /// Commits of unknown origin in critical paths are flagged (default `warn`).
+    pub unknown_origin: Option<RuleLevel>,
+}
+
+/// What a broken rule does to a gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleLevel {
+    /// The gate fails (exit 1).
+    Deny,
+    /// Reported; the gate passes.
+    Warn,
+    /// Not checked.
+    Off,
+}
+
+impl RuleLevel {
+    /// The lower-case name used in configs and output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleLevel::Deny => "deny",
+            RuleLevel::Warn => "warn",
+            RuleLevel::Off => "off",
+        }
+    }
 }
 
 impl PolicyConfig {
@@ -58,6 +122,51 @@ impl PolicyConfig {
         }
         keys
     }
+
+    /// The tiers that are critical.
+    pub fn critical_tiers(&self) -> Vec<i32> {
+        self.critical_tiers.clone().unwrap_or_else(|| vec![1])
+    }
+
+    /// `ai_review`'s level.
+    pub fn ai_review(&self) -> RuleLevel {
+        self.rules.ai_review.unwrap_or(RuleLevel::Deny)
+    }
+
+    /// `ai_audit_trailers`'s level: off while no trailer is required.
+    pub fn ai_audit_trailers(&self) -> RuleLevel {
+        match (self.rules.ai_audit_trailers, self.audit_trailers.is_empty()) {
+            (_, true) => RuleLevel::Off,
+            (level, false) => level.unwrap_or(RuleLevel::Warn),
+        }
+    }
+
+    /// `ai_line_share`'s level: off while no ceiling is set.
+    pub fn ai_line_share(&self) -> RuleLevel {
+        match (self.rules.ai_line_share, self.max_ai_line_share) {
+            (_, None) => RuleLevel::Off,
+            (level, Some(_)) => level.unwrap_or(RuleLevel::Deny),
+        }
+    }
+
+    /// `unknown_origin`'s level.
+    pub fn unknown_origin(&self) -> RuleLevel {
+        self.rules.unknown_origin.unwrap_or(RuleLevel::Warn)
+    }
+}
+
+/// `[szz]`: which files SZZ does not blame, beyond the built-in lock, vendored and generated
+/// files.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SzzConfig {
+    /// Globs over repository paths (`**/*.snap`, `gen/**`) whose lines are no evidence.
+    #[serde(default)]
+    pub skip: Vec<String>,
+    /// Whether the built-in list (lock files, `vendor/`, `node_modules/`, `*.min.js`,
+    /// `*.pb.go`, `*_generated.*` …) applies too (default true).
+    #[serde(default)]
+    pub builtin_skips: Option<bool>,
 }
 
 /// `[attribution]`: the window and the weights of the evidence (see `docs/attribution.md`);
@@ -286,6 +395,8 @@ struct RawConfig {
     blast_radius: BlastRadiusConfig,
     #[serde(default)]
     policy: PolicyConfig,
+    #[serde(default)]
+    szz: SzzConfig,
 }
 
 impl Config {
@@ -440,6 +551,67 @@ impl Config {
                 ));
             }
         }
+        let policy = &raw.policy;
+        for key in &policy.audit_trailers {
+            if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                return Err(at_key(
+                    path,
+                    text,
+                    "audit_trailers",
+                    format!("policy.audit_trailers: {key:?} is not a trailer key; expected letters, digits and '-', such as AI-Model"),
+                ));
+            }
+        }
+        if let Some(tier) = policy.critical_tiers.iter().flatten().find(|t| !(1..=5).contains(*t)) {
+            return Err(at_key(
+                path,
+                text,
+                "critical_tiers",
+                format!("policy.critical_tiers: {tier} is not a tier; expected 1 (most critical) to 5"),
+            ));
+        }
+        if policy.critical_blast_radius.is_some_and(|r| !r.is_finite() || r < 0.0) {
+            return Err(at_key(
+                path,
+                text,
+                "critical_blast_radius",
+                "policy.critical_blast_radius: expected a non-negative number".into(),
+            ));
+        }
+        if policy.max_ai_line_share.is_some_and(|s| !(0.0..=1.0).contains(&s)) {
+            return Err(at_key(
+                path,
+                text,
+                "max_ai_line_share",
+                "policy.max_ai_line_share: expected a share from 0 to 1, such as 0.5".into(),
+            ));
+        }
+        for (key, globs) in [("policy.critical_paths", &policy.critical_paths), ("szz.skip", &raw.szz.skip)] {
+            for glob in globs {
+                if let Err(e) = globset::Glob::new(glob) {
+                    return Err(at_key(
+                        path,
+                        text,
+                        &format!("\"{glob}\""),
+                        format!("{key}: {glob:?} is not a glob ({}); expected a pattern such as infra/**", e.kind()),
+                    ));
+                }
+            }
+        }
+        let needs = [
+            ("ai_audit_trailers", policy.rules.ai_audit_trailers, policy.audit_trailers.is_empty(), "audit_trailers"),
+            ("ai_line_share", policy.rules.ai_line_share, policy.max_ai_line_share.is_none(), "max_ai_line_share"),
+        ];
+        for (rule, level, missing, setting) in needs {
+            if missing && matches!(level, Some(RuleLevel::Deny | RuleLevel::Warn)) {
+                return Err(at_key(
+                    path,
+                    text,
+                    rule,
+                    format!("policy.rules.{rule} is on, but policy.{setting} is not set; set it or turn the rule off"),
+                ));
+            }
+        }
         for repo in &raw.repos {
             if let Some(url) = &repo.url {
                 if !(url.starts_with("https://") || url.starts_with("http://"))
@@ -479,6 +651,7 @@ impl Config {
             attribution: raw.attribution,
             blast_radius: raw.blast_radius,
             policy: raw.policy,
+            szz: raw.szz,
         })
     }
 

@@ -98,32 +98,73 @@ pub fn measure<'a>(
     deps: &'a [ServiceDep],
     weights: &ImpactWeights,
 ) -> Vec<Radius> {
-    let mut by_repo: HashMap<&str, Vec<&Service>> = HashMap::new();
-    for service in services {
-        if let Some(repo) = service.repo.as_deref() {
-            by_repo.entry(repo).or_default().push(service);
-        }
-    }
-    let under =
-        |file: &str, path: &str| file == path || file.strip_prefix(path).is_some_and(|r| r.starts_with('/'));
+    let ownership = Ownership::new(services);
     let changed = commits.iter().map(|commit| {
-        let owners = by_repo.get(commit.repo.as_str()).map_or(&[][..], Vec::as_slice);
         let mut changed: BTreeSet<&str> = BTreeSet::new();
         for file in &commit.files {
-            let owning: Vec<&str> = owners
-                .iter()
-                .filter(|s| s.path.as_deref().is_none_or(|p| under(&file.path, p)))
-                .map(|s| s.name.as_str())
-                .collect();
-            if owning.is_empty() {
-                changed.extend(owners.iter().map(|s| s.name.as_str()));
-            } else {
-                changed.extend(owning);
-            }
+            changed.extend(ownership.owners(&commit.repo, &file.path));
         }
         (commit.repo.as_str(), commit.sha.as_str(), changed)
     });
     measure_changed(changed, incidents, suspects, services, deps, weights)
+}
+
+/// Which services own a file: the catalog's services of its repository whose folder holds it,
+/// or, for a file no folder claims (shared code, a repository without folders), every service
+/// of the repository.
+#[derive(Debug, Clone)]
+pub struct Ownership<'a> {
+    by_repo: HashMap<&'a str, Vec<&'a Service>>,
+}
+
+impl<'a> Ownership<'a> {
+    /// Index `services` by repository.
+    pub fn new(services: &'a [Service]) -> Ownership<'a> {
+        let mut by_repo: HashMap<&str, Vec<&Service>> = HashMap::new();
+        for service in services {
+            if let Some(repo) = service.repo.as_deref() {
+                by_repo.entry(repo).or_default().push(service);
+            }
+        }
+        Ownership { by_repo }
+    }
+
+    /// The services owning `path` of `repo`, sorted; empty when the catalog names no service
+    /// in `repo`.
+    pub fn owners(&self, repo: &str, path: &str) -> BTreeSet<&'a str> {
+        let under = |p: &str| path == p || path.strip_prefix(p).is_some_and(|r| r.starts_with('/'));
+        let services = self.by_repo.get(repo).map_or(&[][..], Vec::as_slice);
+        let owning: BTreeSet<&str> = services
+            .iter()
+            .filter(|s| s.path.as_deref().is_none_or(under))
+            .map(|s| s.name.as_str())
+            .collect();
+        if owning.is_empty() {
+            services.iter().map(|s| s.name.as_str()).collect()
+        } else {
+            owning
+        }
+    }
+}
+
+/// The potential blast radius of changing `changed`: the tier weights of those services and of
+/// every service depending on them, transitively. Names the catalog does not have count nothing.
+pub fn potential<'a>(
+    changed: impl Iterator<Item = &'a str>,
+    services: &'a [Service],
+    deps: &'a [ServiceDep],
+    weights: &ImpactWeights,
+) -> f64 {
+    let mut dependents: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for dep in deps {
+        dependents.entry(dep.depends_on.as_str()).or_default().insert(dep.service.as_str());
+    }
+    let tiers: HashMap<&str, Option<i32>> = services.iter().map(|s| (s.name.as_str(), s.tier)).collect();
+    let changed: Vec<&str> = changed.filter_map(|s| tiers.get_key_value(s).map(|(k, _)| *k)).collect();
+    reach(changed.into_iter(), &dependents)
+        .into_iter()
+        .map(|s| weights.tier_weight(tiers.get(s).copied().flatten()))
+        .sum()
 }
 
 /// [`measure`] from the services each commit changed, worked out already: (repo, sha, the

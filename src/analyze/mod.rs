@@ -83,11 +83,12 @@ pub fn analyze(config: &Config) -> Result<AnalysisReport> {
     };
     let weights = attribution::Weights::from_config(&config.attribution);
     let mut caches: HashMap<String, blame::BlameCache> = HashMap::new();
+    let skips = szz::Skips::new(&config.szz)?;
     let mut blame = |repo: &str, fix: &str| {
         let walker = walkers.get(repo)?;
         let history = graphs.get(repo)?;
         let cache = caches.entry(repo.to_string()).or_default();
-        szz::blame_fix(walker, Some((history, cache)), fix).ok()
+        szz::blame_fix(walker, Some((history, cache)), &skips, fix).ok()
     };
     let attributed = attribution::attribute(&evidence, &weights, &mut blame);
     let impact = blast_radius::ImpactWeights::from_config(&config.blast_radius);

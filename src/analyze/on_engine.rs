@@ -146,7 +146,8 @@ pub fn analyze(config: &Config, engine: &Engine, tables: &Tables, scratch: &Path
         commits: &commits,
     };
     // SZZ over each repository's indexed history, one repository at a time.
-    let links = blame_fixes(&mut run, &mut walkers, &attribution::fixes(&evidence, &weights), tables)?;
+    let skips = szz::Skips::new(&config.szz)?;
+    let links = blame_fixes(&mut run, &mut walkers, &attribution::fixes(&evidence, &weights), tables, &skips)?;
     stages.done("SZZ");
     let mut blame =
         |repo: &str, fix: &str| links.get(&(repo.to_string(), fix.to_string())).cloned().flatten();
@@ -815,6 +816,7 @@ fn blame_fixes(
     walkers: &mut Walkers,
     fixes: &BTreeSet<(String, String)>,
     tables: &Tables,
+    skips: &szz::Skips,
 ) -> Result<HashMap<(String, String), Option<szz::SzzLink>>> {
     let mut by_repo: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (repo, sha) in fixes {
@@ -832,7 +834,7 @@ fn blame_fixes(
         drop(commits);
         let mut cache = crate::analyze::blame::BlameCache::default();
         for sha in shas {
-            let link = szz::blame_fix(walker, Some((&history, &mut cache)), sha).ok();
+            let link = szz::blame_fix(walker, Some((&history, &mut cache)), skips, sha).ok();
             links.insert((repo.to_string(), sha.to_string()), link);
         }
     }

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use crate::analyze::blame::{BlameCache, History};
-use crate::config::{Config, RepoSource};
+use crate::config::{Config, RepoSource, SzzConfig};
 use crate::error::{Error, Result};
 use crate::ingest::git::{ChangedFile, WalkProblem, Walker};
 use crate::store::Store;
@@ -45,6 +45,7 @@ pub struct Blamed {
 pub fn blame_fix(
     walker: &Walker,
     history: Option<(&History, &mut BlameCache)>,
+    skips: &Skips,
     fix: &str,
 ) -> std::result::Result<SzzLink, WalkProblem> {
     let mut history = history;
@@ -54,7 +55,7 @@ pub fn blame_fix(
         let indexed = git2::Oid::from_str(&parent)
             .ok()
             .filter(|oid| history.as_ref().is_some_and(|(h, _)| h.knows(*oid)));
-        for file in files.iter().filter(|f| !skipped(&f.old_path)) {
+        for file in files.iter().filter(|f| !skips.skips(&f.old_path)) {
             let lines = evidence_lines(file);
             let found = match (history.as_mut(), indexed) {
                 (Some((history, cache)), Some(at)) => history
@@ -98,6 +99,7 @@ pub fn run(config: &Config, repo: Option<&str>, fixes: &[String]) -> Result<Vec<
         }
         None => config.repos.iter().collect(),
     };
+    let skips = Skips::new(&config.szz)?;
     let store = Store::new(&config.store);
     let (commit_columns, file_columns) = tables::COMMIT_GRAPH_COLUMNS;
     let mut commits = match (
@@ -177,7 +179,7 @@ pub fn run(config: &Config, repo: Option<&str>, fixes: &[String]) -> Result<Vec<
                         }
                         let (walker, cache) = state[*n].as_mut().expect("opened above");
                         let history = histories[*n].as_ref().map(|h| (h, &mut *cache));
-                        let link = blame_fix(walker, history, fix).map_err(|problem| match problem {
+                        let link = blame_fix(walker, history, &skips, fix).map_err(|problem| match problem {
                             WalkProblem::Missing(sha) | WalkProblem::Ambiguous(sha) => {
                                 Error::Usage(format!("{name}: cannot read commit `{sha}` or its parent"))
                             }
@@ -232,9 +234,44 @@ fn comment_markers(path: &str) -> &'static [&'static str] {
     }
 }
 
+/// The files whose lines SZZ does not blame: the built-in list ([`generated`]) unless the
+/// config turns it off, and the config's `[szz] skip` globs.
+#[derive(Debug, Clone)]
+pub struct Skips {
+    builtin: bool,
+    globs: globset::GlobSet,
+}
+
+impl Default for Skips {
+    fn default() -> Skips {
+        Skips { builtin: true, globs: globset::GlobSet::empty() }
+    }
+}
+
+impl Skips {
+    /// The skips `[szz]` configures.
+    pub fn new(config: &SzzConfig) -> Result<Skips> {
+        let mut set = globset::GlobSetBuilder::new();
+        for glob in &config.skip {
+            let glob = globset::GlobBuilder::new(glob)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| Error::Usage(format!("szz.skip: {glob:?} is not a glob: {}", e.kind())))?;
+            set.add(glob);
+        }
+        let globs = set.build().map_err(|e| Error::Usage(format!("szz.skip: {e}")))?;
+        Ok(Skips { builtin: config.builtin_skips.unwrap_or(true), globs })
+    }
+
+    /// Whether the lines of `path` are no evidence.
+    pub fn skips(&self, path: &str) -> bool {
+        (self.builtin && generated(path)) || self.globs.is_match(path)
+    }
+}
+
 /// Files whose lines say nothing about who introduced a fault: lock files, minified, vendored
 /// and generated code.
-fn skipped(path: &str) -> bool {
+pub fn generated(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let generated_name = name.ends_with(".lock")
         || matches!(name, "package-lock.json" | "pnpm-lock.yaml" | "yarn.lock" | "go.sum")
@@ -278,10 +315,31 @@ mod tests {
         for path in
             ["Cargo.lock", "web/package-lock.json", "vendor/x/y.go", "api/types.pb.go", "a/b_generated.rs"]
         {
-            assert!(skipped(path), "{path}");
+            assert!(generated(path), "{path}");
         }
         for path in ["src/lock.rs", "services/payments/client.go", "vendored.md"] {
-            assert!(!skipped(path), "{path}");
+            assert!(!generated(path), "{path}");
         }
+    }
+
+    #[test]
+    fn configured_globs_are_skipped_and_the_builtin_list_can_be_turned_off() {
+        let config = SzzConfig { skip: vec!["**/*.snap".into(), "gen/**".into()], builtin_skips: None };
+        let skips = Skips::new(&config).unwrap();
+        for (path, skipped) in [
+            ("tests/snapshots/a.snap", true),
+            ("a.snap", true),
+            ("gen/x/y.rs", true),
+            ("src/gen/y.rs", false),
+            ("Cargo.lock", true),
+            ("src/main.rs", false),
+        ] {
+            assert_eq!(skips.skips(path), skipped, "{path}");
+        }
+        let own = Skips::new(&SzzConfig { skip: vec!["gen/**".into()], builtin_skips: Some(false) }).unwrap();
+        assert!(!own.skips("Cargo.lock"));
+        assert!(own.skips("gen/a.rs"));
+        let err = Skips::new(&SzzConfig { skip: vec!["a/[b".into()], builtin_skips: None }).unwrap_err();
+        assert!(err.to_string().starts_with("szz.skip: \"a/[b\" is not a glob"), "{err}");
     }
 }

@@ -194,6 +194,35 @@ fn person(name: &str, email: &str) -> String {
 }
 
 /// `Name <email>` split into its parts; a value without `<…>` is all name.
+/// The AI tool a person value (`Name <email>`, a bare name or a bare address) names, as in a
+/// `Reviewed-by:` trailer whose reviewer is a bot: `Some("copilot")` for Copilot's account.
+pub fn ai_identity(value: &str) -> Option<&'static str> {
+    let (name, email) = split_person(value);
+    let (name, email) = if email.is_empty() && name.contains('@') { ("", name) } else { (name, email) };
+    identify(name, email).map(|identity| identity.tool)
+}
+
+/// The people `keys` trailers name as reviewers, other than the author (`author_name`,
+/// `author_email`): a self-review is not a review. Trimmed, in trailer order, repeats dropped.
+pub fn reviewers(
+    trailers: &[crate::model::Trailer],
+    keys: &[String],
+    author_name: &str,
+    author_email: &str,
+) -> Vec<String> {
+    let (name, email) = (author_name.trim().to_lowercase(), author_email.trim().to_lowercase());
+    let mut out: Vec<String> = Vec::new();
+    for value in trailers.iter().filter(|t| keys.iter().any(|k| t.is(k))).map(|t| t.value.trim()) {
+        let lower = value.to_lowercase();
+        let by_author = (!email.is_empty() && lower.contains(&email))
+            || (!name.is_empty() && (lower == name || lower.starts_with(&format!("{name} <"))));
+        if !value.is_empty() && !by_author && !out.iter().any(|v| v == value) {
+            out.push(value.to_string());
+        }
+    }
+    out
+}
+
 fn split_person(value: &str) -> (&str, &str) {
     let value = value.trim();
     match (value.rfind('<'), value.ends_with('>')) {

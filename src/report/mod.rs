@@ -191,21 +191,12 @@ impl Dataset {
     /// The people a commit's review trailers name, other than its author: a self-review is not
     /// a review.
     pub fn reviewers(&self, commit: &CommitBrief) -> Vec<String> {
-        let author = (commit.author_name.to_lowercase(), commit.author_email.to_lowercase());
-        let mut out: Vec<String> = commit
-            .trailers
-            .iter()
-            .filter(|t| self.review_keys.iter().any(|k| t.is(k)))
-            .map(|t| t.value.trim().to_string())
-            .filter(|v| {
-                let v = v.to_lowercase();
-                !v.is_empty()
-                    && !(v.contains(&author.1) && !author.1.is_empty())
-                    && !(v == author.0 || v.starts_with(&format!("{} <", author.0)))
-            })
-            .collect();
-        out.dedup();
-        out
+        crate::ingest::provenance::reviewers(
+            &commit.trailers,
+            &self.review_keys,
+            &commit.author_name,
+            &commit.author_email,
+        )
     }
 
     /// Impact minutes of an incident, as blast radius counts them: start to mitigation (or
