@@ -371,6 +371,150 @@ impl Walker {
     }
 }
 
+/// The commits of a range, as `faultline gate` reads them.
+#[derive(Debug, Clone, Default)]
+pub struct RangeHistory {
+    /// The range as given.
+    pub range: String,
+    /// The base commit (for `BASE...HEAD`, the merge base of the two).
+    pub base: String,
+    /// The head commit.
+    pub head: String,
+    /// Commits reachable from head and not from base, oldest first (topological).
+    pub commits: Vec<RangeCommit>,
+    /// The Agent Trace file in the head commit's tree, if there is one.
+    pub agent_trace: Option<String>,
+    /// Files whose content could not be read (missing blobs): `sha: message`, sorted.
+    pub unreadable: Vec<String>,
+}
+
+/// One commit of a range.
+#[derive(Debug, Clone)]
+pub struct RangeCommit {
+    /// Metadata, trailers and per-file line counts (none for merges).
+    pub commit: Commit,
+    /// Its git-ai authorship note, if the notes ref has one.
+    pub note: Option<String>,
+    /// For each file it added lines to, the first added line's number in the commit.
+    pub first_lines: BTreeMap<String, u32>,
+}
+
+/// Read the commits of `range` (`BASE..HEAD`, or `BASE...HEAD` for the commits since their
+/// merge base, as a pull request shows them; an empty side is `HEAD`) from `source`, with their
+/// notes on `notes_ref`. A range that is not two commits of the repository is a usage error.
+pub fn read_range(source: &RepoSource, range: &str, notes_ref: &str) -> Result<RangeHistory> {
+    let git_error = |e: git2::Error| Error::Git {
+        repo: source.name.clone(),
+        path: source.path.clone(),
+        message: e.message().to_string(),
+    };
+    let (base, head, merge_base) = match (range.split_once("..."), range.split_once("..")) {
+        (Some((base, head)), _) => (base, head, true),
+        (None, Some((base, head))) => (base, head, false),
+        (None, None) => {
+            return Err(Error::Usage(format!(
+                "--range {range:?}: expected BASE..HEAD or BASE...HEAD, such as origin/main...HEAD"
+            )));
+        }
+    };
+    let repo = open(source)?;
+    let commit_of = |rev: &str| -> Result<Oid> {
+        let rev = if rev.trim().is_empty() { "HEAD" } else { rev.trim() };
+        let object = repo.revparse_single(rev).map_err(|e| {
+            let hint = if repo.is_shallow() {
+                "; the clone is shallow: fetch the whole history (actions/checkout with fetch-depth: 0)"
+            } else {
+                ""
+            };
+            Error::Usage(format!(
+                "--range {range:?}: `{rev}` is not a commit in {} ({}){hint}",
+                source.name,
+                e.message()
+            ))
+        })?;
+        let commit = object.peel_to_commit().map_err(|_| {
+            Error::Usage(format!("--range {range:?}: `{rev}` names no commit in {}", source.name))
+        })?;
+        Ok(commit.id())
+    };
+    let (head_oid, mut base_oid) = (commit_of(head)?, commit_of(base)?);
+    if merge_base {
+        base_oid = repo.merge_base(base_oid, head_oid).map_err(|e| {
+            Error::Usage(format!(
+                "--range {range:?}: `{base}` and `{head}` have no common ancestor in {} ({})",
+                source.name,
+                e.message()
+            ))
+        })?;
+    }
+    let mut walk = repo.revwalk().map_err(git_error)?;
+    walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE).map_err(git_error)?;
+    walk.push(head_oid).map_err(git_error)?;
+    walk.hide(base_oid).map_err(git_error)?;
+    let oids: Vec<Oid> = walk.collect::<std::result::Result<_, _>>().map_err(git_error)?;
+    let boundary: HashSet<String> = shallow_boundary(&repo).into_iter().collect();
+    let has_notes = repo.find_reference(notes_ref).is_ok();
+    let mut out = RangeHistory {
+        range: range.to_string(),
+        base: base_oid.to_string(),
+        head: head_oid.to_string(),
+        ..RangeHistory::default()
+    };
+    for oid in oids {
+        let (commit, unreadable) =
+            read_commit(&repo, &source.name, oid, boundary.contains(&oid.to_string())).map_err(git_error)?;
+        out.unreadable.extend(unreadable);
+        let note = if has_notes {
+            repo.find_note(Some(notes_ref), oid).ok().map(|n| String::from_utf8_lossy(n.message_bytes()).into_owned())
+        } else {
+            None
+        };
+        let first_lines = if commit.is_merge() { BTreeMap::new() } else { first_added_lines(&repo, oid) };
+        out.commits.push(RangeCommit { commit, note, first_lines });
+    }
+    out.unreadable.sort();
+    out.agent_trace = repo
+        .find_commit(head_oid)
+        .ok()
+        .and_then(|c| c.tree().ok())
+        .and_then(|tree| tree_file(&repo, &tree, AGENT_TRACE_PATH));
+    Ok(out)
+}
+
+/// For each file `oid` added lines to (against its first parent, renames followed), the
+/// number of the first added line. Unreadable files are left out.
+fn first_added_lines(repo: &Repository, oid: Oid) -> BTreeMap<String, u32> {
+    let mut out = BTreeMap::new();
+    let Ok(commit) = repo.find_commit(oid) else { return out };
+    let Ok(new_tree) = commit.tree() else { return out };
+    let old_tree = commit.parent(0).ok().and_then(|p| p.tree().ok());
+    let mut options = DiffOptions::new();
+    options.context_lines(0);
+    let Ok(mut diff) = repo.diff_tree_to_tree(old_tree.as_ref(), Some(&new_tree), Some(&mut options)) else {
+        return out;
+    };
+    let mut find = DiffFindOptions::new();
+    find.renames(true);
+    if diff.find_similar(Some(&mut find)).is_err() {
+        return out;
+    }
+    for index in 0..diff.deltas().len() {
+        let Some(delta) = diff.get_delta(index) else { continue };
+        let Some(path) = delta.new_file().path_bytes().map(|p| String::from_utf8_lossy(p).into_owned()) else {
+            continue;
+        };
+        let Ok(Some(patch)) = git2::Patch::from_diff(&diff, index) else { continue };
+        let first = (0..patch.num_hunks())
+            .filter_map(|h| patch.hunk(h).ok())
+            .find(|(hunk, _)| hunk.new_lines() > 0)
+            .map(|(hunk, _)| hunk.new_start());
+        if let Some(first) = first {
+            out.insert(path, first);
+        }
+    }
+    out
+}
+
 /// Open a work tree or a bare repository at exactly the configured path (never a parent's).
 fn open(source: &RepoSource) -> Result<Repository> {
     if !source.path.exists() {
@@ -811,7 +955,11 @@ fn read_notes(
 
 /// The text of `path` in HEAD's tree, if present and readable.
 fn read_head_file(repo: &Repository, path: &str) -> Option<String> {
-    let tree = repo.head().ok()?.peel_to_tree().ok()?;
+    tree_file(repo, &repo.head().ok()?.peel_to_tree().ok()?, path)
+}
+
+/// The text of `path` in `tree`, if present and readable.
+fn tree_file(repo: &Repository, tree: &git2::Tree<'_>, path: &str) -> Option<String> {
     let entry = tree.get_path(Path::new(path)).ok()?;
     let blob = entry.to_object(repo).ok()?.peel(ObjectType::Blob).ok()?.into_blob().ok()?;
     Some(String::from_utf8_lossy(blob.content()).into_owned())

@@ -405,6 +405,15 @@ fn unused_option(path: &Path, option: &str, format: &str, readers: &str) -> Erro
     ))
 }
 
+/// Only the catalog the config lists, as [`read`] reads it (services, dependencies, the
+/// records it rejected and its notes), or `None` when the config lists no catalog.
+pub fn read_catalog_only(config: &Config, repos: &[(String, Option<String>)]) -> Result<Option<Sources>> {
+    let Some(catalog) = &config.catalog else { return Ok(None) };
+    let mut sources = Sources::default();
+    read_catalog(catalog, repos, &mut sources)?;
+    Ok(Some(sources))
+}
+
 fn read_catalog(
     source: &CatalogSource,
     repos: &[(String, Option<String>)],
