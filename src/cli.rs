@@ -59,6 +59,13 @@ pub enum Command {
         after_help = "Examples:\n  faultline szz 355f20ffa8fc\n  faultline szz --repo auth eb532a3 --format json"
     )]
     Szz(SzzArgs),
+    /// The `[policy]` rules on the commits of a pull request, read straight from the
+    /// repository: provenance, services, tiers, blast radius, trailers and every rule broken.
+    /// Exit 0 when nothing is denied, 1 when something is, 2 for bad input.
+    #[command(
+        after_help = "Examples:\n  faultline gate --range origin/main...HEAD\n  faultline gate --range \"$BASE_SHA..$HEAD_SHA\" --repo payments --format sarif > gate.sarif\n  faultline gate --range origin/main...HEAD --format github"
+    )]
+    Gate(GateArgs),
     /// Write a report people read: the review of one incident, or the AI-risk report of a
     /// quarter; Markdown, self-contained HTML and charts (SVG, PNG); after `faultline analyze`.
     #[command(
@@ -160,6 +167,33 @@ pub struct SzzArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TableOrJson::Table)]
     pub format: TableOrJson,
+}
+
+/// `faultline gate`.
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// The commits to evaluate: `BASE..HEAD`, or `BASE...HEAD` for those since the merge base.
+    #[arg(long, value_name = "BASE..HEAD")]
+    pub range: String,
+    /// The configured repository (default: the only one configured).
+    #[arg(long, value_name = "NAME")]
+    pub repo: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GateFormat::Table)]
+    pub format: GateFormat,
+}
+
+/// `faultline gate` output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GateFormat {
+    /// Aligned text for people.
+    Table,
+    /// The whole verdict as JSON.
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error`, `::warning` annotations).
+    Github,
 }
 
 /// `faultline graph`.

@@ -593,14 +593,27 @@ impl Config {
                         path,
                         text,
                         &format!("\"{glob}\""),
-                        format!("{key}: {glob:?} is not a glob ({}); expected a pattern such as infra/**", e.kind()),
+                        format!(
+                            "{key}: {glob:?} is not a glob ({}); expected a pattern such as infra/**",
+                            e.kind()
+                        ),
                     ));
                 }
             }
         }
         let needs = [
-            ("ai_audit_trailers", policy.rules.ai_audit_trailers, policy.audit_trailers.is_empty(), "audit_trailers"),
-            ("ai_line_share", policy.rules.ai_line_share, policy.max_ai_line_share.is_none(), "max_ai_line_share"),
+            (
+                "ai_audit_trailers",
+                policy.rules.ai_audit_trailers,
+                policy.audit_trailers.is_empty(),
+                "audit_trailers",
+            ),
+            (
+                "ai_line_share",
+                policy.rules.ai_line_share,
+                policy.max_ai_line_share.is_none(),
+                "max_ai_line_share",
+            ),
         ];
         for (rule, level, missing, setting) in needs {
             if missing && matches!(level, Some(RuleLevel::Deny | RuleLevel::Warn)) {

@@ -10,6 +10,7 @@ pub mod analyze;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod gate;
 pub mod graph;
 pub mod ingest;
 pub mod lake;

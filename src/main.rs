@@ -30,6 +30,8 @@ mod exit {
     pub const OK: u8 = 0;
     /// An internal failure: a bug, or the machine (disk full, store unreadable).
     pub const FAILURE: u8 = 1;
+    /// `faultline gate`: a rule at level `deny` was broken.
+    pub const DENIED: u8 = 1;
     /// Bad input or usage: the user can fix it.
     pub const BAD_INPUT: u8 = 2;
 }
@@ -37,7 +39,7 @@ mod exit {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
-        Ok(()) => ExitCode::from(exit::OK),
+        Ok(code) => ExitCode::from(code),
         Err(err) => {
             if is_broken_pipe(&err) {
                 return ExitCode::from(exit::OK);
@@ -50,9 +52,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli) -> anyhow::Result<u8> {
     let config = Config::load(&cli.config)?;
-    match cli.command {
+    let done = match cli.command {
         Command::Ingest(args) => {
             if let Some(lake) = &args.lake {
                 let shard = args.shard.unwrap_or(faultline::lake::Shard::ALL);
@@ -76,7 +78,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         n => format!(", {n} left by a failed run removed"),
                     }
                 );
-                return Ok(());
+                return Ok(exit::OK);
             }
             let report = ingest_with_progress(&config, args.options())?;
             print_ingest_report(&report);
@@ -118,14 +120,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     );
                     if args.no_reports {
                         print_analysis_report(&analysis.report);
-                        return Ok(());
+                        return Ok(exit::OK);
                     }
                     // The reports and the summary read a store: the lake goes into one.
                     let store = Store::new(&config.store);
                     lake.materialize(&complete, &store)?;
                     faultline::analyze::on_engine::write_store(&store, &mut analysis)?;
                     print_analysis_report(&analysis.report);
-                    return finish_analyze(&config, &args);
+                    return finish_analyze(&config, &args).map(|()| exit::OK);
                 }
                 lake.materialize(&complete, &Store::new(&config.store))?;
                 eprintln!(
@@ -152,7 +154,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     faultline::analyze::on_engine::write_store(&store, &mut analysis)?;
                     eprintln!("faultline: analyzed on {engine}");
                     print_analysis_report(&analysis.report);
-                    return finish_analyze(&config, &args);
+                    return finish_analyze(&config, &args).map(|()| exit::OK);
                 }
             }
             let analysis = faultline::analyze::analyze(&config).context("analysis failed")?;
@@ -222,7 +224,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Query(args) => {
             let queries_dir = config.path.parent().map(|d| d.join("queries"));
             if args.list {
-                return emit(&render::query::saved_list(&faultline::query::saved(queries_dir.as_deref())?));
+                return (emit(&render::query::saved_list(&faultline::query::saved(queries_dir.as_deref())?)))
+                    .map(|()| exit::OK);
             }
             let text = args.query.as_deref().unwrap_or_default();
             let mut values = std::collections::BTreeMap::new();
@@ -251,7 +254,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 faultline::query::bind(text, &values, None)?
             };
             if args.print_sql {
-                return emit(&format!("{}\n", sql.trim_end()));
+                return (emit(&format!("{}\n", sql.trim_end()))).map(|()| exit::OK);
             }
             let frame = faultline::query::run(&Store::new(&config.store), &sql)?;
             let text = match args.format {
@@ -264,7 +267,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                             faultline::Error::Usage("--format parquet needs --output FILE".into()).into()
                         );
                     };
-                    return render::query::parquet(&frame, path).map_err(Into::into);
+                    return (render::query::parquet(&frame, path).map_err(Into::into)).map(|()| exit::OK);
                 }
             };
             match &args.output {
@@ -318,7 +321,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             emit(&text)
         }
-    }
+        Command::Gate(args) => {
+            let report = faultline::gate::run(&config, args.repo.as_deref(), &args.range)?;
+            let text = match args.format {
+                cli::GateFormat::Table => render::gate::text(&report, terminal_width()),
+                cli::GateFormat::Json => render::json::to_string(&report),
+                cli::GateFormat::Sarif => render::sarif::to_string(&report),
+                cli::GateFormat::Github => render::gate::github(&report),
+            };
+            emit(&text)?;
+            // Denied is the gate's answer, not a failure of faultline: the same exit code as
+            // a failing test runner, documented in the README.
+            return Ok(if report.passed { exit::OK } else { exit::DENIED });
+        }
+    };
+    done.map(|()| exit::OK)
 }
 
 /// Run the ingest with progress bars on a terminal and silence otherwise.

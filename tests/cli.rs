@@ -3,6 +3,8 @@
 
 #[path = "cli/engines.rs"]
 mod engines;
+#[path = "cli/gate.rs"]
+mod gate;
 #[path = "cli/lake.rs"]
 mod lake;
 #[path = "cli/queries.rs"]
@@ -1013,14 +1015,20 @@ fn szz_blames_the_commits_that_wrote_what_a_fix_changed_across_a_rename() {
     })
     .unwrap();
     // libgit2's blame, and the indexed history's blame from the store, agree exactly.
-    let link = faultline::analyze::szz::blame_fix(&walker, None, &Default::default(), &fix.to_string()[..12]).unwrap();
+    let link = faultline::analyze::szz::blame_fix(&walker, None, &Default::default(), &fix.to_string()[..12])
+        .unwrap();
     ws.config(&[("r", "r")]);
     assert_eq!(ws.run(&["ingest"]).code, 0);
     let (_, commits) = crate::support::stored_commits(ws.path());
     let history = faultline::analyze::blame::History::new(&commits, false);
     let mut cache = faultline::analyze::blame::BlameCache::default();
-    let indexed =
-        faultline::analyze::szz::blame_fix(&walker, Some((&history, &mut cache)), &Default::default(), &fix.to_string()).unwrap();
+    let indexed = faultline::analyze::szz::blame_fix(
+        &walker,
+        Some((&history, &mut cache)),
+        &Default::default(),
+        &fix.to_string(),
+    )
+    .unwrap();
     assert_eq!(indexed, link);
 
     // The command, with its JSON contract; an unknown commit is bad input.

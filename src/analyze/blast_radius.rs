@@ -149,8 +149,8 @@ impl<'a> Ownership<'a> {
 
 /// The potential blast radius of changing `changed`: the tier weights of those services and of
 /// every service depending on them, transitively. Names the catalog does not have count nothing.
-pub fn potential<'a>(
-    changed: impl Iterator<Item = &'a str>,
+pub fn potential<'a, 'c>(
+    changed: impl Iterator<Item = &'c str>,
     services: &'a [Service],
     deps: &'a [ServiceDep],
     weights: &ImpactWeights,

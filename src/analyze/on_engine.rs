@@ -147,7 +147,8 @@ pub fn analyze(config: &Config, engine: &Engine, tables: &Tables, scratch: &Path
     };
     // SZZ over each repository's indexed history, one repository at a time.
     let skips = szz::Skips::new(&config.szz)?;
-    let links = blame_fixes(&mut run, &mut walkers, &attribution::fixes(&evidence, &weights), tables, &skips)?;
+    let links =
+        blame_fixes(&mut run, &mut walkers, &attribution::fixes(&evidence, &weights), tables, &skips)?;
     stages.done("SZZ");
     let mut blame =
         |repo: &str, fix: &str| links.get(&(repo.to_string(), fix.to_string())).cloned().flatten();

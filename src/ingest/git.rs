@@ -465,7 +465,9 @@ pub fn read_range(source: &RepoSource, range: &str, notes_ref: &str) -> Result<R
             read_commit(&repo, &source.name, oid, boundary.contains(&oid.to_string())).map_err(git_error)?;
         out.unreadable.extend(unreadable);
         let note = if has_notes {
-            repo.find_note(Some(notes_ref), oid).ok().map(|n| String::from_utf8_lossy(n.message_bytes()).into_owned())
+            repo.find_note(Some(notes_ref), oid)
+                .ok()
+                .map(|n| String::from_utf8_lossy(n.message_bytes()).into_owned())
         } else {
             None
         };
@@ -500,7 +502,8 @@ fn first_added_lines(repo: &Repository, oid: Oid) -> BTreeMap<String, u32> {
     }
     for index in 0..diff.deltas().len() {
         let Some(delta) = diff.get_delta(index) else { continue };
-        let Some(path) = delta.new_file().path_bytes().map(|p| String::from_utf8_lossy(p).into_owned()) else {
+        let Some(path) = delta.new_file().path_bytes().map(|p| String::from_utf8_lossy(p).into_owned())
+        else {
             continue;
         };
         let Ok(Some(patch)) = git2::Patch::from_diff(&diff, index) else { continue };
