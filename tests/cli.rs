@@ -14,6 +14,8 @@ mod reports;
 #[path = "cli/sample_company.rs"]
 mod sample_company;
 mod support;
+#[path = "cli/szz.rs"]
+mod szz;
 
 use serde_json::Value;
 use support::{RepoBuilder, Workspace, T0};

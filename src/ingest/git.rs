@@ -358,7 +358,7 @@ impl Walker {
         let oid = Oid::from_str(at).map_err(|_| missing())?;
         let mut options = git2::BlameOptions::new();
         options.newest_commit(oid).min_line(first as usize).max_line(last as usize);
-        options.track_copies_same_file(true);
+        options.track_copies_same_file(true).ignore_whitespace(true);
         let blame =
             self.repo.blame_file(std::path::Path::new(path), Some(&mut options)).map_err(|_| missing())?;
         let mut out = Vec::with_capacity(lines.len());
