@@ -18,13 +18,14 @@ pub enum Error {
         message: String,
     },
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    // The reason is in the message and not a `source`, so a chain printed in full (`{:#}`)
+    // gives it once.
+    #[error("{path}: {reason}")]
     Io {
         /// The file in question.
         path: PathBuf,
         /// The operating system's reason.
-        #[source]
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     /// A repository could not be opened or read.
     #[error("repository {repo} ({path}): {message}")]
@@ -66,8 +67,8 @@ impl Error {
     pub fn is_bad_input(&self) -> bool {
         match self {
             Error::Parse { .. } | Error::Usage(_) | Error::Git { .. } | Error::Rejected { .. } => true,
-            Error::Io { source, .. } => {
-                matches!(source.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied)
+            Error::Io { reason, .. } => {
+                matches!(reason.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied)
             }
             Error::Store { .. } | Error::Internal(_) => false,
         }
@@ -75,7 +76,7 @@ impl Error {
 
     /// Build an [`Error::Io`] for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
-        Error::Io { path: path.into(), source }
+        Error::Io { path: path.into(), reason: source }
     }
 }
 

@@ -439,7 +439,9 @@ fn emit(text: &str) -> anyhow::Result<()> {
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
-        cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        let pipe = |io: &std::io::Error| io.kind() == std::io::ErrorKind::BrokenPipe;
+        cause.downcast_ref::<std::io::Error>().is_some_and(pipe)
+            || matches!(cause.downcast_ref::<faultline::Error>(), Some(faultline::Error::Io { reason, .. }) if pipe(reason))
     })
 }
 
