@@ -668,6 +668,15 @@ impl Config {
         })
     }
 
+    /// The configured repository `name`; a usage error listing the configured names when there
+    /// is none.
+    pub fn repo(&self, name: &str) -> Result<&RepoSource> {
+        self.repos.iter().find(|r| r.name == name).ok_or_else(|| {
+            let names: Vec<&str> = self.repos.iter().map(|r| r.name.as_str()).collect();
+            Error::Usage(format!("no repository `{name}` in the configuration; it has {}", names.join(", ")))
+        })
+    }
+
     /// The notes ref that holds git-ai authorship notes.
     pub fn notes_ref(&self) -> &str {
         self.provenance.notes_ref.as_deref().unwrap_or("refs/notes/ai")

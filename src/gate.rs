@@ -625,9 +625,7 @@ fn catalog(config: &Config, notes: &mut Vec<String>) -> Result<(Vec<Service>, Ve
 fn pick_repo<'a>(config: &'a Config, name: Option<&str>) -> Result<&'a RepoSource> {
     let names = || config.repos.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ");
     match name {
-        Some(name) => config.repos.iter().find(|r| r.name == name).ok_or_else(|| {
-            Error::Usage(format!("no repository `{name}` in the configuration; it has {}", names()))
-        }),
+        Some(name) => config.repo(name),
         None => match config.repos.as_slice() {
             [only] => Ok(only),
             [] => Err(Error::Usage("the configuration lists no repository ([[repos]])".into())),

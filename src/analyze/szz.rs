@@ -87,16 +87,7 @@ pub fn blame_fix(
 pub fn run(config: &Config, repo: Option<&str>, fixes: &[String]) -> Result<Vec<SzzLink>> {
     crate::ingest::git::configure_libgit2();
     let sources: Vec<&RepoSource> = match repo {
-        Some(name) => {
-            let found = config.repos.iter().find(|r| r.name == name).ok_or_else(|| {
-                let names: Vec<&str> = config.repos.iter().map(|r| r.name.as_str()).collect();
-                Error::Usage(format!(
-                    "no repository `{name}` in the configuration; it has {}",
-                    names.join(", ")
-                ))
-            })?;
-            vec![found]
-        }
+        Some(name) => vec![config.repo(name)?],
         None => config.repos.iter().collect(),
     };
     let skips = Skips::new(&config.szz)?;
