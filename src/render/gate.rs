@@ -107,17 +107,20 @@ pub fn github(report: &GateReport) -> String {
         };
         let mut properties = Vec::new();
         if let Some(path) = &finding.path {
-            properties.push(format!("file={}", escape_property(path)));
+            properties.push(format!("file={}", escape_property(&escape_terminal(path))));
             if let Some(line) = finding.line {
                 properties.push(format!("line={line}"));
             }
         }
         properties.push(format!("title={}", escape_property(&format!("faultline {}", finding.rule))));
-        out.push_str(&format!("::{command} {}::{}\n", properties.join(","), escape_data(&finding.message)));
+        // Control characters become visible escapes first (the log is a terminal too), then
+        // the runner's own escapes keep the command on one line.
+        let message = escape_data(&escape_terminal(&finding.message));
+        out.push_str(&format!("::{command} {}::{message}\n", properties.join(",")));
     }
     out.push_str(&format!(
         "faultline gate {}: {} ({} denied, {} warned)\n",
-        escape_data(&report.range),
+        escape_data(&escape_terminal(&report.range)),
         if report.passed { "passed" } else { "denied" },
         report.denied,
         report.warned

@@ -263,7 +263,13 @@ fn sarif_output_follows_the_2_1_0_schema_and_workflow_commands_are_escaped() {
     let b = RepoBuilder::init(&ws.path().join("r"), false);
     let base = b.commit("main", &[], &[(b"README", Some(b"r\n"))], &alice(T0), "start");
     let path: &[u8] = b"services/payments/50%,a:b c.py";
-    let c1 = b.commit("main", &[base], &[(path, Some(b"x = 1\n"))], &alice(T0 + 60), &format!("pay{CLAUDE}"));
+    let c1 = b.commit(
+        "main",
+        &[base],
+        &[(path, Some(b"x = 1\n"))],
+        &alice(T0 + 60),
+        &format!("pay{CLAUDE}\nReviewed-by: Alice Example <alice@example.com> \x1b[2J"),
+    );
     let c2 = b.commit("main", &[c1], &[(b"services/payments/u.py", Some(b"u\n"))], &alice(T0 + 120), "u");
     let range = format!("{base}..{c2}");
 
@@ -331,7 +337,7 @@ fn sarif_output_follows_the_2_1_0_schema_and_workflow_commands_are_escaped() {
     assert_eq!(lines.len(), 4, "{github}");
     assert_eq!(
         lines[0],
-        format!("::error file=services/payments/50%25%2Ca%3Ab c.py,line=1,title=faultline ai_review::AI-provenance commit {short} (claude) touches payments (tier 1) and has no review trailer (Reviewed-by, Approved-by); a person other than the author must review it")
+        format!("::error file=services/payments/50%25%2Ca%3Ab c.py,line=1,title=faultline ai_review::AI-provenance commit {short} (claude) touches payments (tier 1) and names only its author as reviewer (Alice Example <alice@example.com> \\u{{1b}}[2J); a person other than the author must review it")
     );
     assert!(
         lines[2].starts_with(
