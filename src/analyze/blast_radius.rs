@@ -161,10 +161,11 @@ pub fn potential<'a, 'c>(
     }
     let tiers: HashMap<&str, Option<i32>> = services.iter().map(|s| (s.name.as_str(), s.tier)).collect();
     let changed: Vec<&str> = changed.filter_map(|s| tiers.get_key_value(s).map(|(k, _)| *k)).collect();
+    // A fold from +0.0: `sum` of no weights is -0.0, which prints as `-0.0`.
     reach(changed.into_iter(), &dependents)
         .into_iter()
         .map(|s| weights.tier_weight(tiers.get(s).copied().flatten()))
-        .sum()
+        .fold(0.0, |total, weight| total + weight)
 }
 
 /// [`measure`] from the services each commit changed, worked out already: (repo, sha, the

@@ -216,11 +216,33 @@ result: passed (0 denied, 1 warned)
     let rules: Vec<(String, String)> = findings(&report).into_iter().map(|(r, l, _)| (r, l)).collect();
     assert_eq!(rules, vec![("unknown_origin".to_string(), "deny".to_string())]);
     // BASE...HEAD evaluates the commits since the merge base.
-    let side = b.commit("side", &[c2], &[(b"README", Some(b"hi\n"))], &alice(T0 + 500), "readme");
+    let side =
+        b.commit("side", &[c2], &[(b"services/docs/README.md", Some(b"hi\n"))], &alice(T0 + 500), "readme");
     let (code, report) = gate_json(&ws, &format!("{side}...{c3}"));
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["base"], json!(c2.to_string()));
     assert_eq!(report["commits"].as_array().unwrap().len(), 1);
+    // A merge is listed, not evaluated: its changes are its parents'.
+    let merge = b.commit("main", &[c7, side], &[], &alice(T0 + 600), "Merge branch 'side'");
+    let (code, report) = gate_json(&ws, &format!("{c7}..{merge}"));
+    assert_eq!(code, 0, "{report}");
+    let listed: Vec<(Value, Value, Value)> = report["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["sha"].clone(), c["merge"].clone(), c["potential_blast_radius"].clone()))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            (json!(side.to_string()), json!(false), json!(2.0)),
+            (json!(merge.to_string()), json!(true), json!(0.0)),
+        ]
+    );
+    assert_eq!(
+        report["notes"],
+        json!(["1 merge commit(s) listed, not evaluated: their changes are their parents' commits"])
+    );
 }
 
 #[test]
