@@ -23,10 +23,11 @@ pub fn text(report: &GateReport, width: Option<usize>) -> String {
         "services (tier)",
         "potential",
         "reviewers",
+        "trailers",
         "findings",
         "subject",
     ])
-    .right_align(&[4, 6]);
+    .right_align(&[4, 7]);
     for commit in &report.commits {
         let services = commit
             .services
@@ -45,6 +46,7 @@ pub fn text(report: &GateReport, width: Option<usize>) -> String {
             or_dash(services),
             format!("{:.1}", commit.potential_blast_radius),
             or_dash(escape_terminal(&commit.reviewers.join(", "))),
+            or_dash(escape_terminal(&trailer_keys(commit))),
             commit.findings.len().to_string(),
             escape_terminal(&commit.subject),
         ]);
@@ -136,6 +138,17 @@ pub fn escape_data(text: &str) -> String {
 /// A workflow command's property value: the message escapes, and `:` and `,`, which end it.
 pub fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// The keys of a commit's trailers, each once, in message order (the values are in the JSON).
+fn trailer_keys(commit: &crate::gate::GateCommit) -> String {
+    let mut keys: Vec<&str> = Vec::new();
+    for trailer in &commit.trailers {
+        if !keys.iter().any(|k| k.eq_ignore_ascii_case(&trailer.key)) {
+            keys.push(&trailer.key);
+        }
+    }
+    keys.join(", ")
 }
 
 fn or_dash(text: String) -> String {

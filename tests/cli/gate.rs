@@ -179,9 +179,9 @@ fn an_ai_commit_to_a_tier_one_service_needs_a_review_by_someone_else() {
     let expected = format!(
         "faultline gate: r {c4}..{c6} ({}..{}), 2 commit(s)
 
-commit        origin   tools   services (tier)  potential  reviewers  findings  subject
-{}  unknown  -       payments* (1)         10.0  -                 1  payments: six
-{}  ai       claude  docs (3)               2.0  -                 0  docs: index
+commit        origin   tools   services (tier)  potential  reviewers  trailers        findings  subject
+{}  unknown  -       payments* (1)         10.0  -          -                      1  payments: six
+{}  ai       claude  docs (3)               2.0  -          Co-authored-by         0  docs: index
   * a critical path under the policy
 
 findings:
