@@ -418,6 +418,13 @@ fn bad_ranges_and_unnamed_repositories_are_bad_input() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let report: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(report["commits"], json!([]));
+    // An empty side is HEAD.
+    let out = ws.run(&["gate", "--range", &format!("{base}.."), "--format", "json"]);
+    let open: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        (open["base"].clone(), open["head"].clone()),
+        (json!(base.to_string()), json!(base.to_string()))
+    );
     assert_eq!(
         report["notes"],
         json!(["no catalog (configure [catalog] or run `faultline ingest`): only policy.critical_paths mark critical paths"])
