@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::analyze::blast_radius::{self, ImpactWeights, Ownership};
+use crate::analyze::blast_radius::{ImpactWeights, Ownership, Reach};
 use crate::config::{Config, PolicyConfig, RepoSource, RuleLevel};
 use crate::error::{Error, Result};
 use crate::ingest::git::{self, RangeCommit};
@@ -176,7 +176,7 @@ pub struct LineShare {
 struct Criticality<'a> {
     policy: &'a PolicyConfig,
     services: &'a [Service],
-    deps: &'a [ServiceDep],
+    reach: Reach<'a>,
     weights: ImpactWeights,
     ownership: Ownership<'a>,
     paths: globset::GlobSet,
@@ -196,7 +196,7 @@ impl<'a> Criticality<'a> {
         Ok(Criticality {
             policy: &config.policy,
             services,
-            deps,
+            reach: Reach::new(services, deps),
             weights: ImpactWeights::from_config(&config.blast_radius),
             ownership: Ownership::new(services),
             paths,
@@ -205,7 +205,7 @@ impl<'a> Criticality<'a> {
     }
 
     fn potential<'s>(&self, names: impl Iterator<Item = &'s str>) -> f64 {
-        blast_radius::potential(names, self.services, self.deps, &self.weights)
+        self.reach.potential(names, &self.weights)
     }
 
     fn service(&self, name: &str) -> TouchedService {

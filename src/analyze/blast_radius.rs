@@ -147,25 +147,43 @@ impl<'a> Ownership<'a> {
     }
 }
 
-/// The potential blast radius of changing `changed`: the tier weights of those services and of
-/// every service depending on them, transitively. Names the catalog does not have count nothing.
-pub fn potential<'a, 'c>(
-    changed: impl Iterator<Item = &'c str>,
-    services: &'a [Service],
-    deps: &'a [ServiceDep],
-    weights: &ImpactWeights,
-) -> f64 {
-    let mut dependents: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for dep in deps {
-        dependents.entry(dep.depends_on.as_str()).or_default().insert(dep.service.as_str());
+/// The catalog's dependency graph, indexed once: who depends on each service, and each
+/// service's tier.
+#[derive(Debug, Clone)]
+pub struct Reach<'a> {
+    dependents: BTreeMap<&'a str, BTreeSet<&'a str>>,
+    tiers: HashMap<&'a str, Option<i32>>,
+}
+
+impl<'a> Reach<'a> {
+    /// Index `services` and `deps`.
+    pub fn new(services: &'a [Service], deps: &'a [ServiceDep]) -> Reach<'a> {
+        let mut dependents: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for dep in deps {
+            dependents.entry(dep.depends_on.as_str()).or_default().insert(dep.service.as_str());
+        }
+        let tiers = services.iter().map(|s| (s.name.as_str(), s.tier)).collect();
+        Reach { dependents, tiers }
     }
-    let tiers: HashMap<&str, Option<i32>> = services.iter().map(|s| (s.name.as_str(), s.tier)).collect();
-    let changed: Vec<&str> = changed.filter_map(|s| tiers.get_key_value(s).map(|(k, _)| *k)).collect();
-    // A fold from +0.0: `sum` of no weights is -0.0, which prints as `-0.0`.
-    reach(changed.into_iter(), &dependents)
-        .into_iter()
-        .map(|s| weights.tier_weight(tiers.get(s).copied().flatten()))
-        .fold(0.0, |total, weight| total + weight)
+
+    /// `start` and every service depending on one of them, transitively.
+    pub fn affected<'s>(&self, start: impl Iterator<Item = &'s str>) -> BTreeSet<&'a str> {
+        // The names are the catalog's own (the start may borrow from elsewhere); others reach
+        // nothing.
+        let start = start.filter_map(|s| self.tiers.get_key_value(s).map(|(k, _)| *k));
+        reach(start, &self.dependents)
+    }
+
+    /// The potential blast radius of changing `changed`: the tier weights of those services and
+    /// of every service depending on them, transitively. Names the catalog does not have count
+    /// nothing.
+    pub fn potential<'s>(&self, changed: impl Iterator<Item = &'s str>, weights: &ImpactWeights) -> f64 {
+        // A fold from +0.0: `sum` of no weights is -0.0.
+        self.affected(changed)
+            .into_iter()
+            .map(|s| weights.tier_weight(self.tiers.get(s).copied().flatten()))
+            .fold(0.0, |total, weight| total + weight)
+    }
 }
 
 /// [`measure`] from the services each commit changed, worked out already: (repo, sha, the
@@ -179,17 +197,13 @@ pub fn measure_changed<'a>(
     deps: &'a [ServiceDep],
     weights: &ImpactWeights,
 ) -> Vec<Radius> {
-    // Who depends on whom, backwards: a service's dependents.
-    let mut dependents: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for dep in deps {
-        dependents.entry(dep.depends_on.as_str()).or_default().insert(dep.service.as_str());
-    }
-    let tiers: HashMap<&str, Option<i32>> = services.iter().map(|s| (s.name.as_str(), s.tier)).collect();
+    let graph = Reach::new(services, deps);
     let impact: HashMap<&str, f64> = incidents
         .iter()
         .map(|i| {
             let minutes = weights.impact_minutes(i);
-            let affected = reach(i.services.iter().map(String::as_str), &dependents).len().max(1) as f64;
+            let affected =
+                reach(i.services.iter().map(String::as_str), &graph.dependents).len().max(1) as f64;
             let customers = i.customers_affected.map_or(1.0, |c| 1.0 + (1.0 + c.max(0) as f64).log10());
             (i.id.as_str(), weights.severity_weight(i.severity) * minutes * affected * customers)
         })
@@ -202,12 +216,7 @@ pub fn measure_changed<'a>(
     }
     let mut out: Vec<Radius> = changed
         .map(|(repo, sha, changed)| {
-            // The names are the catalog's own (the changed sets may borrow from elsewhere).
-            let changed = changed.into_iter().filter_map(|s| tiers.get_key_value(s).map(|(k, _)| *k));
-            let potential: f64 = reach(changed, &dependents)
-                .into_iter()
-                .map(|s| weights.tier_weight(tiers.get(s).copied().flatten()))
-                .sum();
+            let potential = graph.potential(changed.into_iter(), weights);
             let mut incidents = caused.remove(&(repo, sha)).unwrap_or_default();
             incidents.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             let realized: f64 =
