@@ -242,7 +242,6 @@ pub fn run(config: &Config, repo: Option<&str>, range: &str) -> Result<GateRepor
     }
     let mut commits = Vec::new();
     let mut share = LineShare { ceiling: config.policy.max_ai_line_share, ..LineShare::default() };
-    let mut merges = 0;
     for range_commit in &history.commits {
         let note = match range_commit.note.as_deref().map(gitai::parse_note) {
             Some(Ok(note)) => Some(note),
@@ -267,12 +266,10 @@ pub fn run(config: &Config, repo: Option<&str>, range: &str) -> Result<GateRepor
             }
         }
         let has_exact = note.is_some() || !records.is_empty();
-        if range_commit.commit.is_merge() {
-            merges += 1;
-        }
         let commit = evaluate(config, &criticality, range_commit, &verdict, &exact, has_exact, &mut share);
         commits.push(commit);
     }
+    let merges = commits.iter().filter(|c| c.merge).count();
     if merges > 0 {
         notes.push(format!(
             "{merges} merge commit(s) listed, not evaluated: their changes are their parents' commits"
@@ -290,14 +287,17 @@ pub fn run(config: &Config, repo: Option<&str>, range: &str) -> Result<GateRepor
     let level = config.policy.ai_line_share();
     if let (Some(ceiling), Some(actual), true) = (share.ceiling, share.share, level != RuleLevel::Off) {
         if actual > ceiling {
-            let first =
-                commits.iter().filter(|c| !c.critical_files.is_empty()).find(|c| c.origin == Origin::Ai);
+            // Pointed at the first AI commit's first critical file, where it added lines.
+            let first = commits.iter().position(|c| c.origin == Origin::Ai && !c.critical_files.is_empty());
+            let path = first.map(|i| commits[i].critical_files[0].clone());
+            let line =
+                first.zip(path.as_ref()).and_then(|(i, p)| history.commits[i].first_lines.get(p).copied());
             range_findings.push(GateFinding {
                 rule: AI_LINE_SHARE,
                 level,
                 commit: None,
-                path: first.and_then(|c| c.critical_files.first().cloned()),
-                line: None,
+                path,
+                line,
                 message: format!(
                     "AI wrote {} of the {} lines these commits add in critical paths ({:.1} %), above the \
                      policy's ceiling of {:.1} %",
@@ -307,12 +307,6 @@ pub fn run(config: &Config, repo: Option<&str>, range: &str) -> Result<GateRepor
                     ceiling * 100.0
                 ),
             });
-        }
-    }
-    // Point the range finding at a line where one is known.
-    for finding in &mut range_findings {
-        if let Some(path) = &finding.path {
-            finding.line = history.commits.iter().find_map(|c| c.first_lines.get(path).copied());
         }
     }
     let count = |level: RuleLevel| {
