@@ -418,10 +418,7 @@ fn evaluate(
         &policy.review_keys(),
         &commit.author.name,
         &commit.author.email,
-    )
-    .into_iter()
-    .filter(|r| provenance::ai_identity(r).is_none())
-    .collect();
+    );
     let mut gate = GateCommit {
         sha: commit.sha.clone(),
         subject: commit.subject.clone(),
@@ -559,8 +556,8 @@ fn review_message(commit: &Commit, policy: &PolicyConfig, gate: &GateCommit, wha
         .collect();
     let why = if named.is_empty() {
         format!("has no review trailer ({})", keys.join(", "))
-    } else if named.iter().all(|v| provenance::ai_identity(v).is_some()) {
-        format!("is reviewed only by an AI tool ({}), not by a person", named.join(", "))
+    } else if named.iter().all(|v| provenance::is_machine(v)) {
+        format!("is reviewed only by an AI tool or bot ({}), not by a person", named.join(", "))
     } else {
         format!("names only its author as reviewer ({})", named.join(", "))
     };

@@ -203,7 +203,8 @@ pub fn ai_identity(value: &str) -> Option<&'static str> {
 }
 
 /// The people `keys` trailers name as reviewers, other than the author (`author_name`,
-/// `author_email`): a self-review is not a review. Trimmed, in trailer order, repeats dropped.
+/// `author_email`) and other than machines ([`is_machine`]): a self-review or a bot's approval
+/// is not a review. Trimmed, in trailer order, repeats dropped.
 pub fn reviewers(
     trailers: &[crate::model::Trailer],
     keys: &[String],
@@ -216,11 +217,17 @@ pub fn reviewers(
         let lower = value.to_lowercase();
         let by_author = (!email.is_empty() && lower.contains(&email))
             || (!name.is_empty() && (lower == name || lower.starts_with(&format!("{name} <"))));
-        if !value.is_empty() && !by_author && !out.iter().any(|v| v == value) {
+        if !value.is_empty() && !by_author && !is_machine(value) && !out.iter().any(|v| v == value) {
             out.push(value.to_string());
         }
     }
     out
+}
+
+/// Whether a person value (`Name <email>`) names a machine: an AI tool's identity
+/// ([`ai_identity`]) or an app account (`renovate[bot]`, `github-actions[bot] <…>`).
+pub fn is_machine(value: &str) -> bool {
+    ai_identity(value).is_some() || value.to_ascii_lowercase().contains("[bot]")
 }
 
 fn split_person(value: &str) -> (&str, &str) {

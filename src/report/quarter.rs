@@ -721,5 +721,16 @@ mod tests {
         let by_other = report(&company(Some("Bo <bo@example.com>")), &period);
         assert!(by_other.unreviewed.is_empty());
         assert_eq!(by_other.tier1_ai_commits, 1);
+        // A bot's approval, or an AI tool's, is no review either.
+        for machine in [
+            "renovate[bot] <29139614+renovate[bot]@users.noreply.github.com>",
+            "Claude <noreply@anthropic.com>",
+        ] {
+            let by_machine = report(&company(Some(machine)), &period);
+            assert_eq!(by_machine.unreviewed.len(), 1, "{machine}");
+        }
+        // A person who shares a tool's name is a person.
+        let devin = report(&company(Some("Devin Okafor <devin@acme.example>")), &period);
+        assert!(devin.unreviewed.is_empty());
     }
 }

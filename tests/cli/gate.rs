@@ -134,7 +134,9 @@ fn an_ai_commit_to_a_tier_one_service_needs_a_review_by_someone_else() {
         &[c3],
         &[pay(b"def pay():\n    return 5\n    # audited\n")],
         &alice(T0 + 240),
-        &format!("payments: return five{CLAUDE}\nApproved-by: Claude <noreply@anthropic.com>"),
+        &format!(
+            "payments: return five{CLAUDE}\nApproved-by: Claude <noreply@anthropic.com>\nReviewed-by: github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>"
+        ),
     );
     let (code, report) = gate_json(&ws, &format!("{c2}..{c4}"));
     assert_eq!(code, 1, "{report}");
@@ -144,7 +146,7 @@ fn an_ai_commit_to_a_tier_one_service_needs_a_review_by_someone_else() {
         messages,
         vec![
             format!("ai_review deny: AI-provenance commit {} (claude) touches payments (tier 1) and names only its author as reviewer (Alice Example <alice@example.com>); a person other than the author must review it", &c3.to_string()[..12]),
-            format!("ai_review deny: AI-provenance commit {} (claude) touches payments (tier 1) and is reviewed only by an AI tool (Claude <noreply@anthropic.com>), not by a person; a person other than the author must review it", &c4.to_string()[..12]),
+            format!("ai_review deny: AI-provenance commit {} (claude) touches payments (tier 1) and is reviewed only by an AI tool or bot (Claude <noreply@anthropic.com>, github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>), not by a person; a person other than the author must review it", &c4.to_string()[..12]),
         ]
     );
 
