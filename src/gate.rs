@@ -17,7 +17,7 @@ use crate::config::{Config, PolicyConfig, RepoSource, RuleLevel};
 use crate::error::{Error, Result};
 use crate::ingest::git::{self, RangeCommit};
 use crate::ingest::{agent_trace, gitai, provenance, sources};
-use crate::model::{Commit, Provenance, Service, ServiceDep};
+use crate::model::{short_sha, Commit, Provenance, Service, ServiceDep};
 use crate::provenance_report::Origin;
 use crate::store::Store;
 use crate::tables::{self, names};
@@ -248,7 +248,7 @@ pub fn run(config: &Config, repo: Option<&str>, range: &str) -> Result<GateRepor
             Some(Err(e)) => {
                 notes.push(format!(
                     "{}: git-ai note on {} could not be read and was ignored: {e}",
-                    short(&range_commit.commit.sha),
+                    short_sha(&range_commit.commit.sha),
                     config.notes_ref()
                 ));
                 None
@@ -499,7 +499,7 @@ fn evaluate(
                 policy.ai_audit_trailers(),
                 format!(
                     "AI-provenance commit {} ({}) lacks the audit trailer(s) {}",
-                    short(&commit.sha),
+                    short_sha(&commit.sha),
                     tools_text(&gate),
                     missing.iter().map(|k| format!("{k}:")).collect::<Vec<_>>().join(", ")
                 ),
@@ -513,7 +513,7 @@ fn evaluate(
             format!(
                 "commit {} touches {what} and nothing says who wrote it: no AI tool marker, no human \
                  attestation (such as an `AI-Generated: false` trailer)",
-                short(&commit.sha)
+                short_sha(&commit.sha)
             ),
         );
     }
@@ -563,7 +563,7 @@ fn review_message(commit: &Commit, policy: &PolicyConfig, gate: &GateCommit, wha
     };
     format!(
         "AI-provenance commit {} ({}) touches {what} and {why}; a person other than the author must review it",
-        short(&commit.sha),
+        short_sha(&commit.sha),
         tools_text(gate)
     )
 }
@@ -626,8 +626,4 @@ fn pick_repo<'a>(config: &'a Config, name: Option<&str>) -> Result<&'a RepoSourc
             ))),
         },
     }
-}
-
-fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(12)]
 }

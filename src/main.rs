@@ -224,7 +224,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Query(args) => {
             let queries_dir = config.path.parent().map(|d| d.join("queries"));
             if args.list {
-                return (emit(&render::query::saved_list(&faultline::query::saved(queries_dir.as_deref())?)))
+                return emit(&render::query::saved_list(&faultline::query::saved(queries_dir.as_deref())?))
                     .map(|()| exit::OK);
             }
             let text = args.query.as_deref().unwrap_or_default();
@@ -254,7 +254,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 faultline::query::bind(text, &values, None)?
             };
             if args.print_sql {
-                return (emit(&format!("{}\n", sql.trim_end()))).map(|()| exit::OK);
+                return emit(&format!("{}\n", sql.trim_end())).map(|()| exit::OK);
             }
             let frame = faultline::query::run(&Store::new(&config.store), &sql)?;
             let text = match args.format {
@@ -267,7 +267,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                             faultline::Error::Usage("--format parquet needs --output FILE".into()).into()
                         );
                     };
-                    return (render::query::parquet(&frame, path).map_err(Into::into)).map(|()| exit::OK);
+                    return render::query::parquet(&frame, path).map(|()| exit::OK).map_err(Into::into);
                 }
             };
             match &args.output {

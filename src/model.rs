@@ -99,6 +99,12 @@ pub struct FileChange {
     pub binary: bool,
 }
 
+/// The first 12 characters of a commit id, as faultline shows ids to people; cut on a
+/// character boundary, so an id quoted from an input file never splits a character.
+pub fn short_sha(sha: &str) -> &str {
+    sha.char_indices().nth(12).map_or(sha, |(end, _)| &sha[..end])
+}
+
 /// A commit as read from a repository, before provenance is decided.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Commit {
@@ -491,4 +497,17 @@ pub struct SzzLine {
     pub path: String,
     /// The line number there.
     pub line: i32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_sha;
+
+    #[test]
+    fn short_ids_cut_on_character_boundaries() {
+        assert_eq!(short_sha("0123456789abcdef0123"), "0123456789ab");
+        assert_eq!(short_sha("abc"), "abc");
+        // An id quoted from an input file may be anything; twelve characters, not bytes.
+        assert_eq!(short_sha("ééééééééééééé"), "éééééééééééé");
+    }
 }

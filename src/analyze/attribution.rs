@@ -27,6 +27,7 @@ use regex::Regex;
 
 use crate::analyze::szz::SzzLink;
 use crate::config::AttributionConfig;
+use crate::model::short_sha;
 use crate::model::{
     Commit, Deploy, DeployCommit, DeployKind, DeployStatus, Incident, ServiceDep, Suspect, SuspectKind,
     SzzLine,
@@ -413,7 +414,7 @@ fn attribute_one(
         for b in &link.blamed {
             blamed.entry((fix.repo.clone(), b.sha.clone())).or_default().push(format!(
                 "fix {} (“{}”) changed lines {} of {} that it wrote",
-                short(&fix.sha),
+                short_sha(&fix.sha),
                 fix.subject,
                 lines(&b.lines),
                 b.path
@@ -473,7 +474,9 @@ fn attribute_one(
             let mut point =
                 |pointer: Pointer, weight: f64, word: String, words: &mut Vec<String>, score: &mut f64| {
                     *score += weight;
-                    pointed.entry(pointer).or_insert_with(|| format!("commit {}: {word}", short(&row.sha)));
+                    pointed
+                        .entry(pointer)
+                        .or_insert_with(|| format!("commit {}: {word}", short_sha(&row.sha)));
                     words.push(word);
                 };
             for why in blamed.get(&(row.repo.clone(), row.sha.clone())).into_iter().flatten() {
@@ -481,8 +484,11 @@ fn attribute_one(
             }
             for (at, revert) in index.reverts_of(&row.repo, &row.sha) {
                 if *at >= start && *at <= followup {
-                    let word =
-                        format!("reverted after the start by {} (“{}”)", short(&revert.sha), revert.subject);
+                    let word = format!(
+                        "reverted after the start by {} (“{}”)",
+                        short_sha(&revert.sha),
+                        revert.subject
+                    );
                     point(Pointer::Reverted, weights.reverted, word, &mut commit_words, &mut commit_score);
                 }
             }
@@ -803,10 +809,6 @@ fn incident_pattern(names: &[&str]) -> Regex {
         alternatives.into_iter().collect::<Vec<_>>().join("|")
     );
     Regex::new(&pattern).unwrap_or_else(|_| Regex::new("$^").expect("an empty pattern is valid"))
-}
-
-fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(12)]
 }
 
 fn lines(numbers: &[u32]) -> String {

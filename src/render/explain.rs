@@ -4,6 +4,7 @@
 use super::escape_terminal;
 use super::table::Table;
 use crate::analyze::explain::Explanation;
+use crate::model::short_sha;
 
 /// The explanation as aligned text, no wider than `width` where given.
 pub fn text(explanation: &Explanation, width: Option<usize>) -> String {
@@ -26,7 +27,7 @@ pub fn text(explanation: &Explanation, width: Option<usize>) -> String {
     for c in &explanation.commits {
         let author = if c.ai { c.tools.join(", ") } else { "-".to_string() };
         commits.push(vec![
-            c.sha[..c.sha.len().min(12)].to_string(),
+            short_sha(&c.sha).to_string(),
             c.repo.clone(),
             percent(c.probability),
             author,

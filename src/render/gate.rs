@@ -4,6 +4,7 @@ use super::escape_terminal;
 use super::table::Table;
 use crate::config::RuleLevel;
 use crate::gate::{GateFinding, GateReport};
+use crate::model::short_sha;
 
 /// The verdict as text: one row per commit, then every finding in words, the AI line share in
 /// critical paths, and the result.
@@ -12,8 +13,8 @@ pub fn text(report: &GateReport, width: Option<usize>) -> String {
         "faultline gate: {} {} ({}..{}), {} commit(s)\n\n",
         escape_terminal(&report.repo),
         escape_terminal(&report.range),
-        short(&report.base),
-        short(&report.head),
+        short_sha(&report.base),
+        short_sha(&report.head),
         report.commits.len()
     );
     let mut table = Table::new(&[
@@ -40,7 +41,7 @@ pub fn text(report: &GateReport, width: Option<usize>) -> String {
             .join(", ");
         let origin = if commit.merge { "merge".to_string() } else { commit.origin.as_str().to_string() };
         table.push(vec![
-            short(&commit.sha).to_string(),
+            short_sha(&commit.sha).to_string(),
             origin,
             or_dash(escape_terminal(&commit.tools.join(", "))),
             or_dash(services),
@@ -157,10 +158,6 @@ fn or_dash(text: String) -> String {
     } else {
         text
     }
-}
-
-fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(12)]
 }
 
 #[cfg(test)]

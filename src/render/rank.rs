@@ -3,10 +3,11 @@
 use super::table::Table;
 use crate::analyze::rank::Ranked;
 use crate::error::Result;
+use crate::model::short_sha;
 
 fn cells(r: &Ranked) -> Vec<String> {
     vec![
-        r.sha[..r.sha.len().min(12)].to_string(),
+        short_sha(&r.sha).to_string(),
         r.repo.clone(),
         format!("{:.1}", r.blast_radius),
         format!("{:.1}", r.potential_blast_radius),

@@ -7,6 +7,7 @@ use super::chart::{self, Chart};
 use super::doc::{code, para, text, Block, Document, Inline, Text};
 pub use super::html::IndexEntry;
 use crate::error::Result;
+use crate::model::short_sha;
 use crate::report::incident::Review;
 use crate::report::quarter::{Quarter, TopCommit};
 use crate::report::Files;
@@ -37,15 +38,11 @@ fn minutes(m: i64) -> String {
     }
 }
 
-fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(12)]
-}
-
 /// A commit id, linked when its address is known.
 fn commit_cell(sha: &str, url: &Option<String>) -> Inline {
     match url {
-        Some(url) => Inline::Link(short(sha).to_string(), url.clone()),
-        None => code(short(sha)),
+        Some(url) => Inline::Link(short_sha(sha).to_string(), url.clone()),
+        None => code(short_sha(sha)),
     }
 }
 
@@ -119,7 +116,7 @@ fn incident_document(r: &Review, timeline: &Chart, path: Option<&Chart>) -> Docu
             d.id,
             d.service,
             percent(d.probability),
-            short(&c.sha),
+            short_sha(&c.sha),
             percent(c.probability),
             writer(&c.origin, &c.tools)
         ),
@@ -205,7 +202,7 @@ fn incident_document(r: &Review, timeline: &Chart, path: Option<&Chart>) -> Docu
             rows,
         });
         for c in r.suspect_commits.iter().take(5) {
-            b.push(Block::Heading(2, format!("Commit {} ({})", short(&c.sha), percent(c.probability))));
+            b.push(Block::Heading(2, format!("Commit {} ({})", short_sha(&c.sha), percent(c.probability))));
             let mut items: Vec<Text> = vec![
                 vec![text("subject: "), text(&c.subject)],
                 vec![text("author: "), text(&c.author)],
@@ -273,7 +270,7 @@ fn incident_document(r: &Review, timeline: &Chart, path: Option<&Chart>) -> Docu
             .iter()
             .map(|g| {
                 vec![
-                    vec![code(short(&g.fix))],
+                    vec![code(short_sha(&g.fix))],
                     vec![commit_cell(&g.blamed, &g.url)],
                     vec![code(&g.path)],
                     vec![text(line_ranges(&g.lines))],

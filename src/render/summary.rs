@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use crate::analyze::explain::Explanation;
 use crate::analyze::rank::Ranked;
+use crate::model::short_sha;
 
 /// Text safe inside a Markdown table cell: pipes, backslashes, markup and line breaks escaped.
 fn cell(text: &str) -> String {
@@ -32,7 +33,7 @@ pub fn markdown(ranked: &[Ranked], incidents: &[Explanation]) -> String {
         let _ = writeln!(
             out,
             "| {} | {} | {:.1} | {:.1} | {} | {} |",
-            &r.sha[..r.sha.len().min(12)],
+            short_sha(&r.sha),
             cell(&r.repo),
             r.blast_radius,
             r.potential_blast_radius,
@@ -48,7 +49,7 @@ pub fn markdown(ranked: &[Ranked], incidents: &[Explanation]) -> String {
             .map_or("-".to_string(), |d| format!("{} ({:.0}%)", cell(&d.id), d.probability * 100.0));
         let (commit, author) = e.commits.first().map_or(("-".to_string(), "-".to_string()), |c| {
             (
-                format!("{} ({:.0}%)", &c.sha[..c.sha.len().min(12)], c.probability * 100.0),
+                format!("{} ({:.0}%)", short_sha(&c.sha), c.probability * 100.0),
                 if c.ai { cell(&c.tools.join(", ")) } else { "-".to_string() },
             )
         });
