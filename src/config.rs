@@ -155,6 +155,24 @@ impl PolicyConfig {
     }
 }
 
+/// A glob over repository paths, as `[policy] critical_paths` and `[szz] skip` read them: `*`
+/// stays inside one folder, `**` crosses folders.
+pub fn path_glob(glob: &str) -> std::result::Result<globset::Glob, globset::Error> {
+    globset::GlobBuilder::new(glob).literal_separator(true).build()
+}
+
+/// The globs of config key `key` as one set (loading the config checked each of them).
+pub fn path_globs(key: &str, globs: &[String]) -> Result<globset::GlobSet> {
+    let mut set = globset::GlobSetBuilder::new();
+    for glob in globs {
+        set.add(
+            path_glob(glob)
+                .map_err(|e| Error::Usage(format!("{key}: {glob:?} is not a glob: {}", e.kind())))?,
+        );
+    }
+    set.build().map_err(|e| Error::Usage(format!("{key}: {e}")))
+}
+
 /// `[szz]`: which files SZZ does not blame, beyond the built-in lock, vendored and generated
 /// files.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -588,7 +606,7 @@ impl Config {
         }
         for (key, globs) in [("policy.critical_paths", &policy.critical_paths), ("szz.skip", &raw.szz.skip)] {
             for glob in globs {
-                if let Err(e) = globset::Glob::new(glob) {
+                if let Err(e) = path_glob(glob) {
                     return Err(at_key(
                         path,
                         text,

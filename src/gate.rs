@@ -185,14 +185,7 @@ struct Criticality<'a> {
 
 impl<'a> Criticality<'a> {
     fn new(config: &'a Config, services: &'a [Service], deps: &'a [ServiceDep]) -> Result<Criticality<'a>> {
-        let mut set = globset::GlobSetBuilder::new();
-        for glob in &config.policy.critical_paths {
-            let built = globset::GlobBuilder::new(glob).literal_separator(true).build().map_err(|e| {
-                Error::Usage(format!("policy.critical_paths: {glob:?} is not a glob: {}", e.kind()))
-            })?;
-            set.add(built);
-        }
-        let paths = set.build().map_err(|e| Error::Usage(format!("policy.critical_paths: {e}")))?;
+        let paths = crate::config::path_globs("policy.critical_paths", &config.policy.critical_paths)?;
         Ok(Criticality {
             policy: &config.policy,
             services,

@@ -242,15 +242,7 @@ impl Default for Skips {
 impl Skips {
     /// The skips `[szz]` configures.
     pub fn new(config: &SzzConfig) -> Result<Skips> {
-        let mut set = globset::GlobSetBuilder::new();
-        for glob in &config.skip {
-            let glob = globset::GlobBuilder::new(glob)
-                .literal_separator(true)
-                .build()
-                .map_err(|e| Error::Usage(format!("szz.skip: {glob:?} is not a glob: {}", e.kind())))?;
-            set.add(glob);
-        }
-        let globs = set.build().map_err(|e| Error::Usage(format!("szz.skip: {e}")))?;
+        let globs = crate::config::path_globs("szz.skip", &config.skip)?;
         Ok(Skips { builtin: config.builtin_skips.unwrap_or(true), globs })
     }
 
