@@ -105,6 +105,10 @@ pub struct QueryArgs {
     /// Where to write the result (required for parquet).
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Query a lake (`faultline ingest --lake DIR`, `faultline analyze --lake DIR`) instead of
+    /// the store: every shard's files and the published analysis tables.
+    #[arg(long, value_name = "DIR")]
+    pub lake: Option<PathBuf>,
 }
 
 /// Query output formats.

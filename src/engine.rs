@@ -76,6 +76,10 @@ pub enum Kind {
     Int,
     /// Booleans.
     Bool,
+    /// 64-bit floats.
+    Float,
+    /// Lists of UTF-8 text.
+    TextList,
 }
 
 impl Kind {
@@ -84,6 +88,8 @@ impl Kind {
             Kind::Text => DataType::String,
             Kind::Int => DataType::Int64,
             Kind::Bool => DataType::Boolean,
+            Kind::Float => DataType::Float64,
+            Kind::TextList => DataType::List(Box::new(DataType::String)),
         }
     }
 }
@@ -215,6 +221,176 @@ impl Session {
     }
 }
 
+/// An engine session and a folder of its own for the small tables this process sends along
+/// (removed when the run is dropped); the folder must be one every engine worker can read.
+pub struct Run {
+    session: Session,
+    scratch: tempfile::TempDir,
+    sent: usize,
+}
+
+impl Run {
+    /// Open a session on `engine` over `tables`, with a new folder named `prefix…` in `scratch`.
+    pub fn open(engine: &Engine, tables: &Tables, scratch: &Path, prefix: &str) -> Result<Run> {
+        std::fs::create_dir_all(scratch).map_err(|e| Error::io(scratch, e))?;
+        let folder =
+            tempfile::Builder::new().prefix(prefix).tempdir_in(scratch).map_err(|e| Error::io(scratch, e))?;
+        Ok(Run { session: Session::open(engine, tables)?, scratch: folder, sent: 0 })
+    }
+
+    /// The engine it runs on.
+    pub fn engine(&self) -> &Engine {
+        self.session.engine()
+    }
+
+    /// Send `frame` to the engine as table `name`.
+    pub fn send(&mut self, name: &str, mut frame: DataFrame) -> Result<()> {
+        self.sent += 1;
+        let path = self.scratch.path().join(format!("{name}-{}.parquet", self.sent));
+        crate::store::write_parquet(&path, &mut frame)?;
+        self.session.register(name, &[path])
+    }
+
+    /// Run `sql` and read its result as `columns`; with `FAULTLINE_STAGES` set, say how long it
+    /// took and how many rows came back.
+    pub fn query(&mut self, sql: &str, columns: &[(&str, Kind)]) -> Result<DataFrame> {
+        let start = std::time::Instant::now();
+        let frame = self.session.query(sql, columns)?;
+        if std::env::var_os("FAULTLINE_STAGES").is_some() {
+            let words: Vec<&str> = sql.split_whitespace().take(12).collect();
+            eprintln!(
+                "faultline:   query {:.2} s, {} row(s): {} …",
+                start.elapsed().as_secs_f64(),
+                frame.height(),
+                words.join(" ")
+            );
+        }
+        Ok(frame)
+    }
+}
+
+/// `frame` sorted by `columns`, ascending.
+pub fn sorted(frame: DataFrame, columns: &[&str]) -> Result<DataFrame> {
+    frame
+        .lazy()
+        .sort_by_exprs(columns.iter().map(|c| col(*c)).collect::<Vec<_>>(), SortMultipleOptions::default())
+        .collect()
+        .map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// A text column's values.
+pub fn texts(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
+    let column =
+        frame.column(name).and_then(|c| c.str().cloned()).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(column.iter().map(|v| v.map(str::to_string)).collect())
+}
+
+/// An integer column's values.
+pub fn ints(frame: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+    let column =
+        frame.column(name).and_then(|c| c.i64().cloned()).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(column.iter().collect())
+}
+
+/// A boolean column's values.
+pub fn flags(frame: &DataFrame, name: &str) -> Result<Vec<Option<bool>>> {
+    let column =
+        frame.column(name).and_then(|c| c.bool().cloned()).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(column.iter().collect())
+}
+
+/// A frame of `repo`, `sha` keys, to send and join with.
+pub fn key_frame<'a>(keys: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<DataFrame> {
+    let (repos, shas): (Vec<&str>, Vec<&str>) = keys.into_iter().unzip();
+    let columns = vec![Column::new("repo".into(), repos), Column::new("sha".into(), shas)];
+    DataFrame::new(columns[0].len(), columns).map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// A list-of-text column's values (a null list is empty, a null item empty text).
+pub fn text_lists(frame: &DataFrame, name: &str) -> Result<Vec<Vec<String>>> {
+    let column =
+        frame.column(name).and_then(|c| c.list().cloned()).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut out = Vec::with_capacity(column.len());
+    for item in column.amortized_iter() {
+        out.push(match item {
+            Some(series) => series
+                .as_ref()
+                .str()
+                .map_err(|e| Error::Internal(e.to_string()))?
+                .iter()
+                .map(|v| v.unwrap_or_default().to_string())
+                .collect(),
+            None => Vec::new(),
+        });
+    }
+    Ok(out)
+}
+
+/// A float column's values.
+pub fn floats(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
+    let column =
+        frame.column(name).and_then(|c| c.f64().cloned()).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(column.iter().collect())
+}
+
+/// Where the reports and summaries read their rows: an engine session over a store's or a
+/// lake's files, the small tables read whole, the large ones only through SQL.
+pub struct Source {
+    run: Run,
+    tables: Tables,
+    /// What to tell a user whose store or lake lacks a table.
+    lacking: String,
+}
+
+impl Source {
+    /// The store, read by polars in this process.
+    pub fn store(store: &Store) -> Result<Source> {
+        let tables = Tables::from_store(store)?;
+        let run = Run::open(&Engine::Polars, &tables, &store.root().join("_engine"), "report-")?;
+        Ok(Source { run, tables, lacking: format!("the store {} has", store.root().display()) })
+    }
+
+    /// `tables` (a lake's files, the analysis tables among them) on `engine`; `scratch` is a
+    /// folder every engine worker can read.
+    pub fn engine(engine: &Engine, tables: Tables, scratch: &Path) -> Result<Source> {
+        let run = Run::open(engine, &tables, scratch, "report-")?;
+        Ok(Source { run, tables, lacking: "the lake has".to_string() })
+    }
+
+    /// A small table, read whole; `None` when there is none.
+    pub fn read(&self, table: &str) -> Result<Option<DataFrame>> {
+        crate::store::read_parquet_files(self.tables.files(table), table)
+    }
+
+    /// A small table `faultline analyze` writes, read whole.
+    pub fn require(&self, table: &str) -> Result<DataFrame> {
+        self.read(table)?.ok_or_else(|| {
+            Error::Usage(format!("{} no `{table}` table; run `faultline analyze` first", self.lacking))
+        })
+    }
+
+    /// Whether `table` has files.
+    pub fn has(&self, table: &str) -> bool {
+        !self.tables.files(table).is_empty()
+    }
+
+    /// An error unless `table` (a large one, read only through SQL) has files.
+    pub fn require_large(&self, table: &str) -> Result<()> {
+        match self.has(table) {
+            true => Ok(()),
+            false => Err(Error::Usage(format!(
+                "{} no `{table}` table; run `faultline ingest` and `faultline analyze` first",
+                self.lacking
+            ))),
+        }
+    }
+
+    /// The engine session.
+    pub fn run(&mut self) -> &mut Run {
+        &mut self.run
+    }
+}
+
 /// `frame` with exactly `columns`, cast to their types.
 fn typed(frame: DataFrame, columns: &[(&str, Kind)]) -> std::result::Result<DataFrame, String> {
     if frame.width() != columns.len() {
@@ -253,15 +429,15 @@ mod datafusion_engine {
 
     use datafusion::arrow::array::{Array, AsArray};
     use datafusion::arrow::compute::cast;
-    use datafusion::arrow::datatypes::{DataType as ArrowType, Int64Type};
+    use datafusion::arrow::datatypes::{DataType as ArrowType, Field, Float64Type, Int64Type};
     use datafusion::datasource::file_format::parquet::ParquetFormat;
     use datafusion::datasource::listing::{
         ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
     };
     use datafusion::prelude::{SessionConfig, SessionContext};
     use polars::prelude::{
-        BooleanChunkedBuilder, ChunkedBuilder, DataFrame, IntoColumn, PlSmallStr, PrimitiveChunkedBuilder,
-        StringChunkedBuilder,
+        BooleanChunkedBuilder, ChunkedBuilder, DataFrame, IntoColumn, ListBuilderTrait,
+        ListStringChunkedBuilder, PlSmallStr, PrimitiveChunkedBuilder, StringChunkedBuilder,
     };
 
     use super::Kind;
@@ -373,6 +549,44 @@ mod datafusion_engine {
                             let flags = flags.as_boolean();
                             for i in 0..flags.len() {
                                 out.append_option(flags.is_valid(i).then(|| flags.value(i)));
+                            }
+                        }
+                        out.finish().into_column()
+                    }
+                    Kind::Float => {
+                        let mut out =
+                            PrimitiveChunkedBuilder::<polars::prelude::Float64Type>::new(name, height);
+                        for batch in &batches {
+                            let floats =
+                                cast(batch.column(k), &ArrowType::Float64).map_err(|e| e.to_string())?;
+                            let floats = floats.as_primitive::<Float64Type>();
+                            for i in 0..floats.len() {
+                                out.append_option(floats.is_valid(i).then(|| floats.value(i)));
+                            }
+                        }
+                        out.finish().into_column()
+                    }
+                    Kind::TextList => {
+                        let mut out = ListStringChunkedBuilder::new(name, height, height * 2);
+                        let item = Arc::new(Field::new("item", ArrowType::Utf8, true));
+                        for batch in &batches {
+                            let lists = cast(batch.column(k), &ArrowType::List(item.clone()))
+                                .map_err(|e| e.to_string())?;
+                            let lists = lists.as_list::<i32>();
+                            for i in 0..lists.len() {
+                                if lists.is_null(i) {
+                                    out.append_null();
+                                    continue;
+                                }
+                                let values = lists.value(i);
+                                let values = values.as_string::<i32>();
+                                out.append_values_iter((0..values.len()).map(|j| {
+                                    if values.is_valid(j) {
+                                        values.value(j)
+                                    } else {
+                                        ""
+                                    }
+                                }));
                             }
                         }
                         out.finish().into_column()

@@ -317,6 +317,23 @@ impl Lake {
         read_parquet_files(&files, table)
     }
 
+    /// The tables of the lake, as an engine reads them: the files every shard's manifest lists
+    /// and, once `faultline analyze --lake` has published them, the analysis tables.
+    pub fn tables(&self, complete: &Complete) -> Result<crate::engine::Tables> {
+        let mut tables = crate::engine::Tables::default();
+        for table in REPO_TABLES.iter().chain(&SOURCE_TABLES) {
+            let files: Vec<PathBuf> = complete.files(table).iter().map(|f| self.root.join(f)).collect();
+            tables.insert(table, files)?;
+        }
+        let path = self.root.join("_analysis.json");
+        if path.is_file() {
+            for (table, files) in read_manifest(&path)?.files {
+                tables.insert(&table, files.iter().map(|f| self.root.join(f)).collect())?;
+            }
+        }
+        Ok(tables)
+    }
+
     /// Publish the analysis tables of `store` into the lake (`suspects/part-analysis-g….parquet`
     /// and the rest), replacing those of the previous analysis, with their manifest
     /// `_analysis.json`; the files written, relative to the lake.

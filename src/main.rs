@@ -104,30 +104,30 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     );
                 }
                 if let Some(engine) = &args.engine {
-                    let tables = faultline::analyze::on_engine::lake_tables(&lake, &complete)?;
-                    let mut analysis = faultline::analyze::on_engine::analyze(
+                    let tables = lake.tables(&complete)?;
+                    let analysis = faultline::analyze::on_engine::analyze(
                         &config,
                         engine,
                         &tables,
                         &lake.root().join("_engine"),
                     )
                     .context("analysis failed")?;
-                    let written = lake.publish_frames(analysis.tables.clone())?;
+                    let written = lake.publish_frames(analysis.tables)?;
                     eprintln!(
                         "faultline: analyzed on {engine}; {} analysis table(s) published in the lake ({})",
                         written.len(),
                         faultline::lake::ANALYSIS_TABLES.join(", ")
                     );
+                    print_analysis_report(&analysis.report);
                     if args.no_reports {
-                        print_analysis_report(&analysis.report);
                         return Ok(exit::OK);
                     }
-                    // The reports and the summary read a store: the lake goes into one.
-                    let store = Store::new(&config.store);
-                    lake.materialize(&complete, &store)?;
-                    faultline::analyze::on_engine::write_store(&store, &mut analysis)?;
-                    print_analysis_report(&analysis.report);
-                    return finish_analyze(&config, &args).map(|()| exit::OK);
+                    // The reports and the summary read the lake on the same engine: only what
+                    // they show comes back.
+                    let tables = lake.tables(&complete)?;
+                    let source =
+                        faultline::engine::Source::engine(engine, tables, &lake.root().join("_engine"))?;
+                    return finish_analyze(&config, &args, source).map(|()| exit::OK);
                 }
                 lake.materialize(&complete, &Store::new(&config.store))?;
                 eprintln!(
@@ -154,7 +154,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     faultline::analyze::on_engine::write_store(&store, &mut analysis)?;
                     eprintln!("faultline: analyzed on {engine}");
                     print_analysis_report(&analysis.report);
-                    return finish_analyze(&config, &args).map(|()| exit::OK);
+                    let tables = faultline::engine::Tables::from_store(&store)?;
+                    let source =
+                        faultline::engine::Source::engine(engine, tables, &store.root().join("_engine"))?;
+                    return finish_analyze(&config, &args, source).map(|()| exit::OK);
                 }
             }
             let analysis = faultline::analyze::analyze(&config).context("analysis failed")?;
@@ -168,11 +171,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 );
             }
             print_analysis_report(&analysis);
-            finish_analyze(&config, &args)
+            finish_analyze(&config, &args, source_of(&config)?)
         }
         Command::Explain(args) => {
-            let explanation =
-                faultline::analyze::explain::explain(&Store::new(&config.store), &args.incident)?;
+            let explanation = faultline::analyze::explain::explain(&mut source_of(&config)?, &args.incident)?;
             let text = match args.format {
                 cli::TableOrJson::Table => render::explain::text(&explanation, terminal_width()),
                 cli::TableOrJson::Json => render::json::to_string(&explanation),
@@ -201,16 +203,21 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             emit(&text)
         }
         Command::Report(args) => {
+            use faultline::report::{Dataset, Period, Scope};
             let out = args.out.clone().unwrap_or_else(|| faultline::report::default_out(&config));
-            let data = faultline::report::Dataset::load(&config)?;
+            let mut source = faultline::engine::Source::store(&Store::new(&config.store))?;
             let folder = match &args.kind {
-                cli::ReportKind::Incident { id } => faultline::report::write_incident(&data, id, &out)?,
+                cli::ReportKind::Incident { id } => {
+                    let data = Dataset::load(&config, &mut source, Scope::Incident(id))?;
+                    faultline::report::write_incident(&data, id, &out)?
+                }
                 cli::ReportKind::Quarter { quarter, from, to } => {
                     let period = match (quarter, from, to) {
-                        (Some(q), _, _) => faultline::report::Period::quarter(q)?,
-                        (None, Some(from), Some(to)) => faultline::report::Period::dates(from, to)?,
+                        (Some(q), _, _) => Period::quarter(q)?,
+                        (None, Some(from), Some(to)) => Period::dates(from, to)?,
                         _ => unreachable!("clap requires a quarter or --from and --to"),
                     };
+                    let data = Dataset::load(&config, &mut source, Scope::Period(&period))?;
                     faultline::report::write_quarter(&data, &period, &out)?
                 }
             };
@@ -256,7 +263,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             if args.print_sql {
                 return emit(&format!("{}\n", sql.trim_end())).map(|()| exit::OK);
             }
-            let frame = faultline::query::run(&Store::new(&config.store), &sql)?;
+            let frame = match &args.lake {
+                Some(lake) => {
+                    let lake = faultline::lake::Lake::new(lake);
+                    let tables = lake.tables(&lake.complete()?)?;
+                    faultline::query::run_on(&mut faultline::query::context_of(&tables)?, &sql)?
+                }
+                None => faultline::query::run(&Store::new(&config.store), &sql)?,
+            };
             let text = match args.format {
                 cli::QueryFormat::Table => render::query::table(&frame, terminal_width()),
                 cli::QueryFormat::Csv => render::query::csv(&frame)?,
@@ -282,7 +296,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             };
             let options =
                 faultline::analyze::rank::RankOptions { ai_only: args.ai_only, top: args.top, since };
-            let rows = faultline::analyze::rank::rank(&Store::new(&config.store), &options)?;
+            let rows = faultline::analyze::rank::rank(&mut source_of(&config)?, &options)?;
             let text = match args.format {
                 Format::Table => render::rank::table(&rows, terminal_width()),
                 Format::Json => render::json::to_string(&rows),
@@ -384,13 +398,24 @@ fn since(text: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
     })
 }
 
-/// The reports and the summary of `faultline analyze`, once the analysis tables are in the
-/// store.
-fn finish_analyze(config: &faultline::config::Config, args: &cli::AnalyzeArgs) -> anyhow::Result<()> {
+/// The store's tables, read by polars in this process.
+fn source_of(config: &faultline::config::Config) -> faultline::Result<faultline::engine::Source> {
+    faultline::engine::Source::store(&Store::new(&config.store))
+}
+
+/// The reports and the summary of `faultline analyze`, once the analysis tables are written
+/// where `source` reads.
+fn finish_analyze(
+    config: &faultline::config::Config,
+    args: &cli::AnalyzeArgs,
+    mut source: faultline::engine::Source,
+) -> anyhow::Result<()> {
+    let source = &mut source;
     if !args.no_reports {
         let out = args.out.clone().unwrap_or_else(|| faultline::report::default_out(config));
-        let data = faultline::report::Dataset::load(config)?;
-        let written = faultline::report::write_all(&data, &out, faultline::report::ANALYZE_REVIEWS)?;
+        let scope = faultline::report::Scope::Everything { reviews: faultline::report::ANALYZE_REVIEWS };
+        let data = faultline::report::Dataset::load(config, source, scope)?;
+        let written = faultline::report::write_all(&data, &out)?;
         eprintln!(
             "faultline: {} incident review(s), {} quarterly report(s) and the index in {}{}",
             written.reviews,
@@ -402,13 +427,12 @@ fn finish_analyze(config: &faultline::config::Config, args: &cli::AnalyzeArgs) -
             }
         );
     }
-    let summary = faultline::provenance_report::summary_from_store(&Store::new(&config.store))?;
+    let summary = faultline::provenance_report::summary(source)?;
     let text = match args.format {
         Format::Table => {
-            let store = Store::new(&config.store);
             let options = faultline::analyze::rank::RankOptions { top: 10, ..Default::default() };
-            let ranked = faultline::analyze::rank::rank(&store, &options)?;
-            let incidents = faultline::analyze::explain::explain_all(&store)?;
+            let ranked = faultline::analyze::rank::rank(source, &options)?;
+            let incidents = faultline::analyze::explain::explain_all(source)?;
             render::provenance::summary_table(&summary, terminal_width())
                 + &render::summary::markdown(&ranked, &incidents)
         }

@@ -6,10 +6,11 @@
 //! the lines to a person), and `unknown` otherwise: the absence of a marker is not proof that a
 //! person wrote the change, and the reports say so rather than counting it as human.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::engine::{ints, text_lists, texts, Kind, Source};
 use crate::error::{Error, Result};
 use crate::model::{Commit, Evidence, Provenance, Trailer};
 use crate::store::Store;
@@ -140,71 +141,101 @@ pub struct Summary {
     pub by_tool: Vec<ToolRow>,
 }
 
-/// The provenance summary of every stored commit, read from the columns it needs (no commit
-/// messages, no evidence): what `analyze` prints on a store of any size.
-pub fn summary_from_store(store: &Store) -> Result<Summary> {
-    let missing = || {
-        Error::Usage(format!(
-            "the store {} holds no commits yet; run `faultline ingest` first",
-            store.root().display()
-        ))
-    };
-    let commits = store.read_columns(names::COMMITS, &["repo", "sha", "added_lines"])?.ok_or_else(missing)?;
-    let commits = tables::commit_lines_from_frame(&commits)?;
-    let briefs =
-        store.read_columns(names::PROVENANCE, tables::PROVENANCE_BRIEF_COLUMNS)?.ok_or_else(missing)?;
-    let briefs = tables::provenance_briefs_from_frame(&briefs)?;
-    let by_commit: HashMap<(&str, &str), &tables::ProvenanceBrief> =
-        briefs.iter().map(|b| ((b.repo.as_str(), b.sha.as_str()), b)).collect();
-    Ok(summarize(commits.iter().map(
-        |(repo, sha, added)| match by_commit.get(&(repo.as_str(), sha.as_str())) {
-            Some(b) => Verdict {
-                origin: if b.ai {
-                    Origin::Ai
-                } else if b.has_evidence {
-                    Origin::Human
-                } else {
-                    Origin::Unknown
-                },
-                tools: &b.tools,
-                models: &b.models,
-                added_lines: *added,
-                ai_added_lines: b.ai_added_lines,
-            },
-            None => Verdict {
-                origin: Origin::Unknown,
-                tools: &[],
-                models: &[],
-                added_lines: *added,
-                ai_added_lines: None,
-            },
-        },
-    )))
+/// The provenance summary of every stored commit, summed on the engine: commits by origin,
+/// and AI commits by their lists of tools and models. Only those sums come back, so it is what
+/// `analyze` prints on a store or a lake of any size.
+pub fn summary(source: &mut Source) -> Result<Summary> {
+    for table in [names::COMMITS, names::PROVENANCE] {
+        if !source.has(table) {
+            return Err(Error::Usage(format!(
+                "there is no `{table}` table yet; run `faultline ingest` first"
+            )));
+        }
+    }
+    let run = source.run();
+    let frame = run.query(
+        "SELECT COALESCE(p.origin, 'unknown') AS origin, COUNT(*) AS commits \
+         FROM (SELECT repo, sha FROM commits) c \
+         LEFT JOIN (SELECT repo, sha, origin FROM provenance) p ON p.repo = c.repo AND p.sha = c.sha \
+         GROUP BY COALESCE(p.origin, 'unknown')",
+        &[("origin", Kind::Text), ("commits", Kind::Int)],
+    )?;
+    let (origins, counts) = (texts(&frame, "origin")?, ints(&frame, "commits")?);
+    let mut verdicts: Vec<Verdict> = (0..frame.height())
+        .filter_map(|k| {
+            let origin = match origins[k].as_deref() {
+                Some("ai") => return None, // counted with their tools below
+                Some("human") => Origin::Human,
+                _ => Origin::Unknown,
+            };
+            Some(Verdict::group(origin, Vec::new(), Vec::new(), counts[k].unwrap_or(0), 0, 0))
+        })
+        .collect();
+    let frame = run.query(
+        "SELECT p.tools, p.models, COUNT(*) AS commits, SUM(COALESCE(c.added_lines, 0)) AS added, \
+                SUM(COALESCE(p.ai_added_lines, 0)) AS ai_added \
+         FROM (SELECT repo, sha, added_lines FROM commits) c \
+         JOIN (SELECT repo, sha, tools, models, ai_added_lines FROM provenance WHERE ai) p \
+           ON p.repo = c.repo AND p.sha = c.sha \
+         GROUP BY p.tools, p.models",
+        &[
+            ("tools", Kind::TextList),
+            ("models", Kind::TextList),
+            ("commits", Kind::Int),
+            ("added", Kind::Int),
+            ("ai_added", Kind::Int),
+        ],
+    )?;
+    let (tools, models) = (text_lists(&frame, "tools")?, text_lists(&frame, "models")?);
+    let (commits, added, ai_added) =
+        (ints(&frame, "commits")?, ints(&frame, "added")?, ints(&frame, "ai_added")?);
+    for (k, (tools, models)) in tools.into_iter().zip(models).enumerate() {
+        let (n, added, ai) = (commits[k].unwrap_or(0), added[k].unwrap_or(0), ai_added[k].unwrap_or(0));
+        verdicts.push(Verdict::group(Origin::Ai, tools, models, n, added, ai));
+    }
+    Ok(summarize(verdicts.iter()))
 }
 
-/// One commit's provenance, as far as the summary counts it.
-struct Verdict<'a> {
+/// Commits of one provenance, as far as the summary counts them.
+struct Verdict {
     origin: Origin,
-    tools: &'a [String],
-    models: &'a [String],
+    tools: Vec<String>,
+    models: Vec<String>,
+    /// How many commits.
+    commits: i64,
+    /// Their added lines.
     added_lines: i64,
-    ai_added_lines: Option<i64>,
+    /// Their added lines written by AI, where known.
+    ai_added_lines: i64,
 }
 
-fn summarize<'a>(verdicts: impl Iterator<Item = Verdict<'a>>) -> Summary {
+impl Verdict {
+    fn group(
+        origin: Origin,
+        tools: Vec<String>,
+        models: Vec<String>,
+        commits: i64,
+        added_lines: i64,
+        ai_added_lines: i64,
+    ) -> Verdict {
+        Verdict { origin, tools, models, commits, added_lines, ai_added_lines }
+    }
+}
+
+fn summarize<'a>(verdicts: impl Iterator<Item = &'a Verdict>) -> Summary {
     let mut by_tool: BTreeMap<(String, Option<String>), ToolRow> = BTreeMap::new();
     let (mut ai, mut human, mut unknown) = (0, 0, 0);
     let unnamed = ["unnamed".to_string()];
     for v in verdicts {
         match v.origin {
-            Origin::Ai => ai += 1,
-            Origin::Human => human += 1,
-            Origin::Unknown => unknown += 1,
+            Origin::Ai => ai += v.commits,
+            Origin::Human => human += v.commits,
+            Origin::Unknown => unknown += v.commits,
         }
         if v.origin != Origin::Ai {
             continue;
         }
-        let tools = if v.tools.is_empty() { &unnamed[..] } else { v.tools };
+        let tools = if v.tools.is_empty() { &unnamed[..] } else { &v.tools[..] };
         let models: Vec<Option<&String>> =
             if v.models.is_empty() { vec![None] } else { v.models.iter().map(Some).collect() };
         for tool in tools {
@@ -216,9 +247,9 @@ fn summarize<'a>(verdicts: impl Iterator<Item = Verdict<'a>>) -> Summary {
                     added_lines: 0,
                     ai_added_lines: 0,
                 });
-                row.commits += 1;
+                row.commits += v.commits;
                 row.added_lines += v.added_lines;
-                row.ai_added_lines += v.ai_added_lines.unwrap_or(0);
+                row.ai_added_lines += v.ai_added_lines;
             }
         }
     }
@@ -289,15 +320,16 @@ impl Ledger {
 
     /// Counts by tool and model, and the shares of AI and unknown-origin commits.
     pub fn summary(&self) -> Summary {
-        let verdicts: Vec<(Provenance, i64)> =
-            self.commits.iter().map(|c| (self.provenance_of(c), c.added_lines())).collect();
-        summarize(verdicts.iter().map(|(p, added)| Verdict {
-            origin: Origin::of(p),
-            tools: &p.tools,
-            models: &p.models,
-            added_lines: *added,
-            ai_added_lines: p.ai_added_lines,
-        }))
+        let verdicts: Vec<Verdict> = self
+            .commits
+            .iter()
+            .map(|c| {
+                let p = self.provenance_of(c);
+                let ai_added = p.ai_added_lines.unwrap_or(0);
+                Verdict::group(Origin::of(&p), p.tools, p.models, 1, c.added_lines(), ai_added)
+            })
+            .collect();
+        summarize(verdicts.iter())
     }
 
     /// One row per commit, oldest first.

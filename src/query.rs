@@ -89,23 +89,28 @@ fn type_name(dtype: &DataType) -> String {
 
 /// A SQL context with every table of the store's current snapshot registered.
 pub fn context(store: &Store) -> Result<SQLContext> {
-    let Some(current) = store.current() else {
+    if store.current().is_none() {
         return Err(Error::Usage(format!(
             "the store {} is empty; run `faultline analyze` first",
             store.root().display()
         )));
-    };
+    }
+    context_of(&crate::engine::Tables::from_store(store)?)
+}
+
+/// A SQL context with the tables of `tables` registered (a store's, or a lake's: every file of
+/// a table scanned as one).
+pub fn context_of(tables: &crate::engine::Tables) -> Result<SQLContext> {
     let ctx = SQLContext::new();
     for (name, _) in TABLES {
-        let path = current.join(format!("{name}.parquet"));
-        if !path.is_file() {
+        let files = tables.files(name);
+        if files.is_empty() {
             continue;
         }
-        let scan = LazyFrame::scan_parquet(
-            PlRefPath::new(path.to_string_lossy().into_owned()),
-            ScanArgsParquet::default(),
-        )
-        .map_err(|e| Error::Store { path: path.clone(), message: e.to_string() })?;
+        let paths: Vec<PlRefPath> =
+            files.iter().map(|f| PlRefPath::new(f.to_string_lossy().into_owned())).collect();
+        let scan = LazyFrame::scan_parquet_files(paths.into_iter().collect(), ScanArgsParquet::default())
+            .map_err(|e| Error::Store { path: files[0].clone(), message: e.to_string() })?;
         ctx.register(name, scan);
     }
     Ok(ctx)
@@ -113,7 +118,11 @@ pub fn context(store: &Store) -> Result<SQLContext> {
 
 /// Run `sql` (parameters already bound) over the store.
 pub fn run(store: &Store, sql: &str) -> Result<DataFrame> {
-    let mut ctx = context(store)?;
+    run_on(&mut context(store)?, sql)
+}
+
+/// Run `sql` (parameters already bound) in `ctx`.
+pub fn run_on(ctx: &mut SQLContext, sql: &str) -> Result<DataFrame> {
     let plan = ctx.execute(sql).map_err(|e| bad_query(sql, &e))?;
     plan.collect().map_err(|e| bad_query(sql, &e))
 }

@@ -1,14 +1,14 @@
 //! One incident's suspects, as `faultline explain` shows them: the deploys and commits that
 //! most likely caused it, by probability, each with its evidence and, for commits, who or what
-//! wrote them. Reads `incidents`, `suspects` and `provenance`.
+//! wrote them. Reads `incidents`, `suspects` and the suspect commits' `provenance`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::engine::Source;
 use crate::error::{Error, Result};
 use crate::model::SuspectKind;
-use crate::store::Store;
 use crate::tables::{self, names};
 
 /// The explanation of one incident (the JSON contract of `faultline explain`).
@@ -61,8 +61,8 @@ pub struct CommitSuspect {
 }
 
 /// Explain `incident` from the store; an unknown id is an error naming the nearest known ones.
-pub fn explain(store: &Store, incident: &str) -> Result<Explanation> {
-    let tables = Tables::load(store)?;
+pub fn explain(source: &mut Source, incident: &str) -> Result<Explanation> {
+    let tables = Tables::load(source, Some(incident))?;
     let Some(found) = tables.incidents.iter().find(|i| i.id == incident) else {
         let ids: Vec<&str> = tables.incidents.iter().map(|i| i.id.as_str()).collect();
         return Err(Error::Usage(unknown_incident(incident, &ids)));
@@ -72,15 +72,16 @@ pub fn explain(store: &Store, incident: &str) -> Result<Explanation> {
 
 /// Every incident's explanation, in the order of the `incidents` table (by start); the tables
 /// are read once.
-pub fn explain_all(store: &Store) -> Result<Vec<Explanation>> {
-    if store.read(names::INCIDENTS)?.is_none() {
+pub fn explain_all(source: &mut Source) -> Result<Vec<Explanation>> {
+    if !source.has(names::INCIDENTS) {
         return Ok(Vec::new());
     }
-    let tables = Tables::load(store)?;
+    let tables = Tables::load(source, None)?;
     Ok(tables.incidents.iter().map(|i| tables.explain(i)).collect())
 }
 
-/// What explanations are made of, read from the store once.
+/// What explanations are made of, read once: the small tables whole, the provenance of the
+/// suspect commits by key.
 struct Tables {
     incidents: Vec<crate::model::Incident>,
     /// Suspects by incident, in the table's order.
@@ -90,20 +91,26 @@ struct Tables {
 }
 
 impl Tables {
-    fn load(store: &Store) -> Result<Tables> {
-        let incidents = store.require(names::INCIDENTS, "analyze")?;
-        let timeline = store.require(names::TIMELINE_EVENTS, "analyze")?;
+    fn load(source: &mut Source, only: Option<&str>) -> Result<Tables> {
+        let incidents = source.require(names::INCIDENTS)?;
+        let timeline = source.require(names::TIMELINE_EVENTS)?;
         let incidents = tables::incidents_from_frames(&incidents, &timeline)?;
         let mut suspects: BTreeMap<String, Vec<crate::model::Suspect>> = BTreeMap::new();
-        for s in tables::suspects_from_frame(&store.require(names::SUSPECTS, "analyze")?)? {
+        for s in tables::suspects_from_frame(&source.require(names::SUSPECTS)?)? {
             suspects.entry(s.incident_id.clone()).or_default().push(s);
         }
-        let provenance = match store.read(names::PROVENANCE)? {
-            Some(frame) => tables::provenance_from_frame(&frame)?
+        let keys: BTreeSet<(String, String)> = suspects
+            .iter()
+            .filter(|(id, _)| only.is_none_or(|only| only == id.as_str()))
+            .flat_map(|(_, rows)| rows)
+            .filter_map(|s| Some((s.repo.clone()?, s.sha.clone()?)))
+            .collect();
+        let provenance = match source.has(names::PROVENANCE) {
+            true => crate::report::facts::provenance(source, &keys)?
                 .into_iter()
                 .map(|p| ((p.repo, p.sha), (p.ai, p.tools)))
                 .collect(),
-            None => BTreeMap::new(),
+            false => BTreeMap::new(),
         };
         Ok(Tables { incidents, suspects, provenance })
     }

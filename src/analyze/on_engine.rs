@@ -22,7 +22,7 @@
 //!    it was committed (`commits`) and its origin (`provenance`), for `deploy_facts`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use polars::prelude::*;
 
@@ -30,7 +30,7 @@ use crate::analyze::attribution::{self, upstream};
 use crate::analyze::deploy_contents::{self, Contents};
 use crate::analyze::{blast_radius, szz, AnalysisReport};
 use crate::config::Config;
-use crate::engine::{Engine, Kind, Session, Tables};
+use crate::engine::{flags, ints, key_frame, sorted, texts, Engine, Kind, Run, Tables};
 use crate::error::{Error, Result};
 use crate::ingest::git::{self, WalkProblem, Walker};
 use crate::model::{Deploy, DeployKind, Incident, Service};
@@ -67,11 +67,7 @@ pub fn analyze(config: &Config, engine: &Engine, tables: &Tables, scratch: &Path
     let deps = tables::service_deps_from_frame(&need(names::SERVICE_DEPS)?)?;
     let incidents = tables::incidents_from_frames(&need(names::INCIDENTS)?, &need(names::TIMELINE_EVENTS)?)?;
 
-    std::fs::create_dir_all(scratch).map_err(|e| Error::io(scratch, e))?;
-    let scratch =
-        tempfile::Builder::new().prefix("analyze-").tempdir_in(scratch).map_err(|e| Error::io(scratch, e))?;
-    let mut run =
-        Run { session: Session::open(engine, tables)?, scratch: scratch.path().to_path_buf(), sent: 0 };
+    let mut run = Run::open(engine, tables, scratch, "analyze-")?;
     let mut walkers = Walkers::new(config);
     stages.done("small tables read");
 
@@ -228,86 +224,11 @@ impl Stages {
     }
 }
 
-/// The tables of a lake, by the files its manifests list.
-pub fn lake_tables(lake: &crate::lake::Lake, complete: &crate::lake::Complete) -> Result<Tables> {
-    let mut tables = Tables::default();
-    for table in crate::lake::REPO_TABLES.iter().chain(&crate::lake::SOURCE_TABLES) {
-        let files: Vec<PathBuf> = complete.files(table).iter().map(|f| lake.root().join(f)).collect();
-        tables.insert(table, files)?;
-    }
-    Ok(tables)
-}
-
 /// Write an engine run's tables into `store` as a new snapshot.
 pub fn write_store(store: &Store, analysis: &mut Analysis) -> Result<()> {
     let mut frames: Vec<(&str, DataFrame)> =
         analysis.tables.iter().map(|(name, frame)| (*name, frame.clone())).collect();
     store.write(&mut frames)
-}
-
-/// The engine session and the folder the small tables it joins with go to.
-struct Run {
-    session: Session,
-    scratch: PathBuf,
-    sent: usize,
-}
-
-impl Run {
-    /// Send `frame` to the engine as table `name`.
-    fn send(&mut self, name: &str, mut frame: DataFrame) -> Result<()> {
-        self.sent += 1;
-        let path = self.scratch.join(format!("{name}-{}.parquet", self.sent));
-        store::write_parquet(&path, &mut frame)?;
-        self.session.register(name, &[path])
-    }
-
-    fn query(&mut self, sql: &str, columns: &[(&str, Kind)]) -> Result<DataFrame> {
-        let start = std::time::Instant::now();
-        let frame = self.session.query(sql, columns)?;
-        if std::env::var_os("FAULTLINE_STAGES").is_some() {
-            let words: Vec<&str> = sql.split_whitespace().take(12).collect();
-            eprintln!(
-                "faultline:   query {:.2} s, {} row(s): {} …",
-                start.elapsed().as_secs_f64(),
-                frame.height(),
-                words.join(" ")
-            );
-        }
-        Ok(frame)
-    }
-}
-
-/// `frame` sorted by `columns`, ascending.
-fn sorted(frame: DataFrame, columns: &[&str]) -> Result<DataFrame> {
-    frame
-        .lazy()
-        .sort_by_exprs(columns.iter().map(|c| col(*c)).collect::<Vec<_>>(), SortMultipleOptions::default())
-        .collect()
-        .map_err(|e| Error::Internal(e.to_string()))
-}
-
-fn texts(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
-    let column =
-        frame.column(name).and_then(|c| c.str().cloned()).map_err(|e| Error::Internal(e.to_string()))?;
-    Ok(column.iter().map(|v| v.map(str::to_string)).collect())
-}
-
-fn ints(frame: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
-    let column =
-        frame.column(name).and_then(|c| c.i64().cloned()).map_err(|e| Error::Internal(e.to_string()))?;
-    Ok(column.iter().collect())
-}
-
-fn flags(frame: &DataFrame, name: &str) -> Result<Vec<Option<bool>>> {
-    let column =
-        frame.column(name).and_then(|c| c.bool().cloned()).map_err(|e| Error::Internal(e.to_string()))?;
-    Ok(column.iter().collect())
-}
-
-fn key_frame<'a>(keys: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<DataFrame> {
-    let (repos, shas): (Vec<&str>, Vec<&str>) = keys.into_iter().unzip();
-    let columns = vec![Column::new("repo".into(), repos), Column::new("sha".into(), shas)];
-    DataFrame::new(columns[0].len(), columns).map_err(|e| Error::Internal(e.to_string()))
 }
 
 /// Borrowed (repo, sha) pairs of a key set.

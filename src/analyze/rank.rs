@@ -2,14 +2,14 @@
 //! wrote them and the incidents they may have caused. Reads `blast_radius`, `suspects`,
 //! `commits` and `provenance` (after `faultline analyze`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::engine::{floats, texts, Kind, Source};
 use crate::error::Result;
 use crate::model::SuspectKind;
-use crate::store::Store;
 use crate::tables::{self, names};
 
 /// What to rank.
@@ -53,20 +53,61 @@ pub struct IncidentShare {
     pub probability: f64,
 }
 
-/// The ranking.
-pub fn rank(store: &Store, options: &RankOptions) -> Result<Vec<Ranked>> {
-    let read = |table: &str| store.require(table, "analyze");
-    let radii = tables::blast_radius_from_frame(&read(names::BLAST_RADIUS)?)?;
-    let suspects = tables::suspects_from_frame(&read(names::SUSPECTS)?)?;
-    let columns = ["repo", "sha", "subject", "committer_epoch"];
-    let commits =
-        tables::commit_subjects_from_frame(&store.require_columns(names::COMMITS, &columns, "analyze")?)?;
-    let provenance = store.require_columns(names::PROVENANCE, tables::PROVENANCE_BRIEF_COLUMNS, "analyze")?;
-    let provenance = tables::provenance_briefs_from_frame(&provenance)?;
-    let commits: HashMap<(&str, &str), (&str, DateTime<Utc>)> = commits
-        .iter()
-        .map(|(repo, sha, subject, at)| ((repo.as_str(), sha.as_str()), (subject.as_str(), *at)))
+/// The ranking: the commits of `blast_radius` by realized, then potential blast radius (then
+/// id), filtered and cut on the engine; only the commits kept come back, with their subjects
+/// and provenance.
+pub fn rank(source: &mut Source, options: &RankOptions) -> Result<Vec<Ranked>> {
+    let suspects = tables::suspects_from_frame(&source.require(names::SUSPECTS)?)?;
+    for table in [names::BLAST_RADIUS, names::COMMITS, names::PROVENANCE] {
+        source.require_large(table)?;
+    }
+    let mut filters = Vec::new();
+    if let Some(since) = options.since {
+        // Commit times are whole seconds: at or after `since` is at or after its ceiling.
+        let ceiling = since.timestamp() + i64::from(since.timestamp_subsec_nanos() > 0);
+        filters.push(format!("c.committer_epoch >= {ceiling}"));
+    }
+    let ai = match options.ai_only {
+        true => " JOIN (SELECT repo, sha FROM provenance WHERE ai) p ON p.repo = b.repo AND p.sha = b.sha",
+        false => "",
+    };
+    let sql = format!(
+        "SELECT b.repo, b.sha, b.blast_radius, b.potential_blast_radius FROM blast_radius b \
+         JOIN (SELECT repo, sha, committer_epoch FROM commits) c ON c.repo = b.repo AND c.sha = b.sha{ai}{where_}{filters} \
+         ORDER BY b.blast_radius DESC, b.potential_blast_radius DESC, b.repo, b.sha{limit}",
+        where_ = if filters.is_empty() { "" } else { " WHERE " },
+        filters = filters.join(" AND "),
+        limit = if options.top > 0 { format!(" LIMIT {}", options.top) } else { String::new() },
+    );
+    let frame = source.run().query(
+        &sql,
+        &[
+            ("repo", Kind::Text),
+            ("sha", Kind::Text),
+            ("blast_radius", Kind::Float),
+            ("potential_blast_radius", Kind::Float),
+        ],
+    )?;
+    let (repo, sha) = (texts(&frame, "repo")?, texts(&frame, "sha")?);
+    let (realized, potential) = (floats(&frame, "blast_radius")?, floats(&frame, "potential_blast_radius")?);
+    let mut radii: Vec<(String, String, f64, f64)> = (0..frame.height())
+        .map(|k| {
+            (
+                repo[k].clone().unwrap_or_default(),
+                sha[k].clone().unwrap_or_default(),
+                realized[k].unwrap_or(0.0),
+                potential[k].unwrap_or(0.0),
+            )
+        })
         .collect();
+    // In this process's order, whatever the engine's.
+    radii.sort_by(|a, b| {
+        b.2.total_cmp(&a.2).then(b.3.total_cmp(&a.3)).then_with(|| (&a.0, &a.1).cmp(&(&b.0, &b.1)))
+    });
+    let keys: BTreeSet<(String, String)> = radii.iter().map(|(r, s, _, _)| (r.clone(), s.clone())).collect();
+    let (briefs, provenance) = crate::report::facts::briefs(source, &keys)?;
+    let subjects: HashMap<(&str, &str), &str> =
+        briefs.iter().map(|c| ((c.repo.as_str(), c.sha.as_str()), c.subject.as_str())).collect();
     let provenance: HashMap<(&str, &str), (bool, &[String])> =
         provenance.iter().map(|p| ((p.repo.as_str(), p.sha.as_str()), (p.ai, p.tools.as_slice()))).collect();
     let mut shares: HashMap<(&str, &str), Vec<IncidentShare>> = HashMap::new();
@@ -82,26 +123,19 @@ pub fn rank(store: &Store, options: &RankOptions) -> Result<Vec<Ranked>> {
     for (repo, sha, realized, potential) in &radii {
         let key = (repo.as_str(), sha.as_str());
         let (ai, tools) = provenance.get(&key).copied().unwrap_or((false, &[]));
-        let Some((subject, at)) = commits.get(&key).copied() else { continue };
-        if (options.ai_only && !ai) || options.since.is_some_and(|since| at < since) {
-            continue;
-        }
         let mut incidents = shares.remove(&key).unwrap_or_default();
         incidents.sort_by(|a, b| b.probability.total_cmp(&a.probability).then_with(|| a.id.cmp(&b.id)));
         incidents.retain(|i| i.probability > 0.0);
         out.push(Ranked {
             sha: sha.clone(),
             repo: repo.clone(),
-            subject: subject.to_string(),
+            subject: subjects.get(&key).copied().unwrap_or_default().to_string(),
             ai,
             tools: tools.to_vec(),
             blast_radius: *realized,
             potential_blast_radius: *potential,
             incidents,
         });
-        if options.top > 0 && out.len() == options.top {
-            break;
-        }
     }
     Ok(out)
 }

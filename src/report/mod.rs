@@ -7,10 +7,11 @@
 //! chart}`. Nothing here reads the clock: a report depends only on the store and the config,
 //! so the same inputs give the same bytes.
 
+pub mod facts;
 pub mod incident;
 pub mod quarter;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -19,9 +20,8 @@ use rustc_hash::FxHashMap;
 use crate::analyze::blast_radius::ImpactWeights;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::model::{Deploy, DeployCommit, Incident, Provenance, Service, ServiceDep, Suspect, SzzLine};
+use crate::model::{Deploy, Incident, Provenance, Service, ServiceDep, Suspect, SzzLine};
 use crate::provenance_report::Origin;
-use crate::store::Store;
 use crate::tables::{self, names, CommitBrief};
 
 /// Values by commit, looked up by `(repo, sha)` without building a key.
@@ -61,18 +61,34 @@ impl<V> FromIterator<((String, String), V)> for ByCommit<V> {
     }
 }
 
-/// Everything the reports read, loaded from the store once.
+/// Which reports a [`Dataset`] is loaded for.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// Every quarter with deploys or incidents, and the reviews of the latest `reviews`
+    /// incidents ([`write_all`]).
+    Everything {
+        /// How many incident reviews, the latest.
+        reviews: usize,
+    },
+    /// One incident's review.
+    Incident(&'a str),
+    /// One period's report.
+    Period(&'a Period),
+}
+
+/// Everything the reports read: the small tables whole (deploys, incidents, suspects, the
+/// catalog), and of the history only what [`facts`] reduced it to on the engine.
 pub struct Dataset {
-    /// Commits by (repo, sha).
+    /// The commits the reports name (suspects, top commits, governance), by (repo, sha).
     pub commits: ByCommit<CommitBrief>,
-    /// Provenance by (repo, sha).
+    /// Their provenance.
     pub provenance: ByCommit<Provenance>,
+    /// The origin of every commit a suspect names, and of those above.
+    pub origins: ByCommit<Origin>,
     /// Deploys, by start.
     pub deploys: Vec<Deploy>,
     /// Deploy id → index into `deploys`.
     pub deploy_index: HashMap<String, usize>,
-    /// What each deploy shipped, by deploy id.
-    pub shipped: HashMap<String, Vec<DeployCommit>>,
     /// The four keys' facts of production deploys, by start.
     pub deploy_facts: Vec<crate::analyze::deploy_facts::DeployFact>,
     /// Incidents, by start.
@@ -81,8 +97,6 @@ pub struct Dataset {
     pub suspects: BTreeMap<String, Vec<Suspect>>,
     /// SZZ lines by incident.
     pub szz: BTreeMap<String, Vec<SzzLine>>,
-    /// (realized, potential) blast radius by (repo, sha).
-    pub radius: ByCommit<(f64, f64)>,
     /// The catalog's services.
     pub services: Vec<Service>,
     /// Their dependencies.
@@ -95,45 +109,34 @@ pub struct Dataset {
     pub production: Vec<String>,
     /// Severity and tier weights, and the impact of an incident without an end.
     pub weights: ImpactWeights,
+    /// The periods loaded, each with its facts.
+    pub quarters: Vec<(Period, facts::QuarterFacts)>,
+    /// The incidents whose reviews were loaded, latest first.
+    pub reviews: Vec<String>,
+    /// Incidents left without a review ([`Scope::Everything`]).
+    pub skipped: usize,
 }
 
 impl Dataset {
-    /// Read the store `faultline analyze` wrote.
-    pub fn load(config: &Config) -> Result<Dataset> {
-        let store = Store::new(&config.store);
-        let read = |table: &str| store.require(table, "analyze");
-        let commits = tables::commit_briefs_from_frame(&store.require_columns(
-            names::COMMITS,
-            tables::COMMIT_REPORT_COLUMNS,
-            "analyze",
-        )?)?;
-        let commits = commits.into_iter().map(|c| ((c.repo.clone(), c.sha.clone()), c)).collect();
-        let provenance = tables::provenance_from_frame(&read(names::PROVENANCE)?)?
-            .into_iter()
-            .map(|p| ((p.repo.clone(), p.sha.clone()), p))
-            .collect();
-        let deploys = tables::deploys_from_frame(&read(names::DEPLOYS)?)?;
+    /// Read what the reports of `scope` need from `source` (the store, or a lake on an
+    /// engine) once `faultline analyze` has written its tables.
+    pub fn load(config: &Config, source: &mut crate::engine::Source, scope: Scope<'_>) -> Result<Dataset> {
+        let deploys = tables::deploys_from_frame(&source.require(names::DEPLOYS)?)?;
         let deploy_index = deploys.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect();
-        let mut shipped: HashMap<String, Vec<DeployCommit>> = HashMap::new();
-        for row in tables::deploy_commits_from_frame(&read(names::DEPLOY_COMMITS)?)? {
-            shipped.entry(row.deploy_id.clone()).or_default().push(row);
-        }
-        let deploy_facts = tables::deploy_facts_from_frame(&read(names::DEPLOY_FACTS)?)?;
-        let incidents =
-            tables::incidents_from_frames(&read(names::INCIDENTS)?, &read(names::TIMELINE_EVENTS)?)?;
+        let deploy_facts = tables::deploy_facts_from_frame(&source.require(names::DEPLOY_FACTS)?)?;
+        let incidents = tables::incidents_from_frames(
+            &source.require(names::INCIDENTS)?,
+            &source.require(names::TIMELINE_EVENTS)?,
+        )?;
         let mut suspects: BTreeMap<String, Vec<Suspect>> = BTreeMap::new();
-        for s in tables::suspects_from_frame(&read(names::SUSPECTS)?)? {
+        for s in tables::suspects_from_frame(&source.require(names::SUSPECTS)?)? {
             suspects.entry(s.incident_id.clone()).or_default().push(s);
         }
         let mut szz: BTreeMap<String, Vec<SzzLine>> = BTreeMap::new();
-        for line in tables::szz_links_from_frame(&read(names::SZZ_LINKS)?)? {
+        for line in tables::szz_links_from_frame(&source.require(names::SZZ_LINKS)?)? {
             szz.entry(line.incident_id.clone()).or_default().push(line);
         }
-        let radius = tables::blast_radius_from_frame(&read(names::BLAST_RADIUS)?)?
-            .into_iter()
-            .map(|(repo, sha, realized, potential)| ((repo, sha), (realized, potential)))
-            .collect();
-        let state = match store.read(names::INGEST_STATE)? {
+        let state = match source.read(names::INGEST_STATE)? {
             Some(frame) => tables::state_from_frame(&frame)?,
             None => BTreeMap::new(),
         };
@@ -145,29 +148,127 @@ impl Dataset {
             }
         }
         let weights = crate::analyze::attribution::Weights::from_config(&config.attribution);
-        Ok(Dataset {
-            commits,
-            provenance,
+        let mut data = Dataset {
+            commits: ByCommit::default(),
+            provenance: ByCommit::default(),
+            origins: ByCommit::default(),
             deploys,
             deploy_index,
-            shipped,
             deploy_facts,
             incidents,
             suspects,
             szz,
-            radius,
-            services: tables::services_from_frame(&read(names::SERVICES)?)?,
-            deps: tables::service_deps_from_frame(&read(names::SERVICE_DEPS)?)?,
+            services: tables::services_from_frame(&source.require(names::SERVICES)?)?,
+            deps: tables::service_deps_from_frame(&source.require(names::SERVICE_DEPS)?)?,
             web,
             review_keys: config.policy.review_keys(),
             production: weights.production_environments,
             weights: ImpactWeights::from_config(&config.blast_radius),
+            quarters: Vec::new(),
+            reviews: Vec::new(),
+            skipped: 0,
+        };
+        let periods = match scope {
+            Scope::Everything { reviews } => {
+                let mut latest: Vec<&Incident> = data.incidents.iter().collect();
+                latest.sort_by(|a, b| (b.started_at, &b.id).cmp(&(a.started_at, &a.id)));
+                data.skipped = latest.len().saturating_sub(reviews);
+                data.reviews = latest.iter().take(reviews).map(|i| i.id.clone()).collect();
+                Period::quarters_of(
+                    data.deploys
+                        .iter()
+                        .map(|d| d.started_at)
+                        .chain(data.incidents.iter().map(|i| i.started_at)),
+                )
+            }
+            Scope::Incident(id) => {
+                data.reviews = vec![id.to_string()];
+                Vec::new()
+            }
+            Scope::Period(period) => vec![period.clone()],
+        };
+        data.gather(source, periods)?;
+        Ok(data)
+    }
+
+    /// The facts of `periods` and the commits the reports name, from the engine.
+    fn gather(&mut self, source: &mut crate::engine::Source, periods: Vec<Period>) -> Result<()> {
+        let tier1: BTreeSet<&str> =
+            self.services.iter().filter(|s| s.tier == Some(1)).map(|s| s.name.as_str()).collect();
+        let deploys = facts::period_deploys(&self.deploys, &periods, |e| self.is_production(e), &tier1);
+        let mut quarters = facts::quarters(source, &periods, &deploys)?;
+
+        // Every commit a suspect names, for its origin; the heads of production deploys that
+        // shipped nothing, to tell whether the history has them.
+        let in_periods = |at| periods.iter().any(|p: &Period| p.contains(at));
+        let reviewed: BTreeSet<&str> = self.reviews.iter().map(String::as_str).collect();
+        let mut keys: BTreeSet<(String, String)> = BTreeSet::new();
+        for incident in &self.incidents {
+            if !in_periods(incident.started_at) && !reviewed.contains(incident.id.as_str()) {
+                continue;
+            }
+            for s in self.suspects.get(&incident.id).into_iter().flatten() {
+                if let (Some(repo), Some(sha)) = (&s.repo, &s.sha) {
+                    keys.insert((repo.clone(), sha.clone()));
+                }
+            }
+        }
+        let shipping: BTreeSet<&str> = self.deploy_facts.iter().map(|f| f.deploy_id.as_str()).collect();
+        let silent: Vec<(usize, &Deploy)> = deploys
+            .iter()
+            .filter(|(id, _, _)| !shipping.contains(id))
+            .filter_map(|(id, k, _)| Some((*k as usize, &self.deploys[*self.deploy_index.get(*id)?])))
+            .collect();
+        for (_, d) in &silent {
+            if let (Some(repo), Some(sha)) = (&d.repo, &d.sha) {
+                keys.insert((repo.clone(), sha.clone()));
+            }
+        }
+        let origins = facts::origins(source, &keys)?;
+        for (k, d) in &silent {
+            if let (Some(repo), Some(sha)) = (&d.repo, &d.sha) {
+                if !origins.contains_key(&(repo.clone(), sha.clone())) {
+                    quarters[*k].deploys_not_in_history += 1;
+                }
+            }
+        }
+
+        // The commits the reports show: the reviewed incidents' suspects, the top commits and
+        // the AI commits that reached tier 1.
+        let mut shown: BTreeSet<(String, String)> = BTreeSet::new();
+        for id in &self.reviews {
+            for s in self.suspects.get(id).into_iter().flatten() {
+                if let (Some(repo), Some(sha)) = (&s.repo, &s.sha) {
+                    shown.insert((repo.clone(), sha.clone()));
+                }
+            }
+        }
+        for q in &quarters {
+            shown.extend(
+                q.top_realized.iter().chain(&q.top_potential).map(|r| (r.repo.clone(), r.sha.clone())),
+            );
+            shown.extend(q.tier1.keys().cloned());
+        }
+        let (briefs, provenance) = facts::briefs(source, &shown)?;
+        let mut all_origins: Vec<((String, String), Origin)> = origins.into_iter().collect();
+        all_origins.extend(provenance.iter().map(|p| ((p.repo.clone(), p.sha.clone()), Origin::of(p))));
+        self.origins = all_origins.into_iter().collect();
+        self.commits = briefs.into_iter().map(|c| ((c.repo.clone(), c.sha.clone()), c)).collect();
+        self.provenance = provenance.into_iter().map(|p| ((p.repo.clone(), p.sha.clone()), p)).collect();
+        self.quarters = periods.into_iter().zip(quarters).collect();
+        Ok(())
+    }
+
+    /// The facts of `period`, when they were loaded.
+    pub fn facts(&self, period: &Period) -> Result<&facts::QuarterFacts> {
+        self.quarters.iter().find(|(p, _)| p == period).map(|(_, f)| f).ok_or_else(|| {
+            Error::Internal(format!("the facts of {} were not loaded for its report", period.name))
         })
     }
 
     /// Who wrote a commit, as far as the evidence tells.
     pub fn origin(&self, repo: &str, sha: &str) -> Origin {
-        self.provenance.get(repo, sha).map_or(Origin::Unknown, Origin::of)
+        self.origins.get(repo, sha).copied().unwrap_or(Origin::Unknown)
     }
 
     /// Whether `environment` is production.
@@ -359,7 +460,7 @@ pub fn write_incident(data: &Dataset, id: &str, out: &Path) -> Result<PathBuf> {
 
 /// Write the quarterly report of `period` under `out/quarters/<name>/`; returns the folder.
 pub fn write_quarter(data: &Dataset, period: &Period, out: &Path) -> Result<PathBuf> {
-    let report = quarter::report(data, period);
+    let report = quarter::report(data, period)?;
     let folder = out.join("quarters").join(safe_component(&period.name));
     write_files(&folder, &crate::render::report::quarter_files(&report)?)?;
     Ok(folder)
@@ -375,27 +476,20 @@ pub const ANALYZE_REVIEWS: usize = 200;
 pub struct Written {
     /// Incident reviews.
     pub reviews: usize,
-    /// Incidents left without one (older than the latest `max_reviews`).
+    /// Incidents left without one (older than the latest [`Scope::Everything`] asks for).
     pub skipped: usize,
     /// Quarterly reports.
     pub quarters: usize,
 }
 
-/// The reviews of the latest `max_reviews` incidents, the report of every quarter with deploys
-/// or incidents, and `index.html`.
-pub fn write_all(data: &Dataset, out: &Path, max_reviews: usize) -> Result<Written> {
+/// The reports a dataset was loaded for with [`Scope::Everything`]: the reviews of the latest
+/// incidents, the report of every quarter with deploys or incidents, and `index.html`.
+pub fn write_all(data: &Dataset, out: &Path) -> Result<Written> {
     use rayon::prelude::*;
-    let mut latest: Vec<&Incident> = data.incidents.iter().collect();
-    latest.sort_by(|a, b| (b.started_at, &b.id).cmp(&(a.started_at, &a.id)));
-    let skipped = latest.len().saturating_sub(max_reviews);
-    latest.truncate(max_reviews);
-    latest.par_iter().try_for_each(|i| write_incident(data, &i.id, out).map(|_| ()))?;
-    let periods = Period::quarters_of(
-        data.deploys.iter().map(|d| d.started_at).chain(data.incidents.iter().map(|i| i.started_at)),
-    );
-    periods.par_iter().try_for_each(|p| write_quarter(data, p, out).map(|_| ()))?;
+    data.reviews.par_iter().try_for_each(|id| write_incident(data, id, out).map(|_| ()))?;
+    data.quarters.par_iter().try_for_each(|(p, _)| write_quarter(data, p, out).map(|_| ()))?;
     write_index(out)?;
-    Ok(Written { reviews: latest.len(), skipped, quarters: periods.len() })
+    Ok(Written { reviews: data.reviews.len(), skipped: data.skipped, quarters: data.quarters.len() })
 }
 
 /// `index.html`, linking every report found under `out` (so reports written one by one with

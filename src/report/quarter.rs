@@ -1,6 +1,7 @@
 //! The quarterly AI-risk report: how AI-written changes compare with the others over a period.
-//! From `commits`, `provenance`, `deploys`, `deploy_commits`, `deploy_facts`, `incidents`,
-//! `suspects`, `blast_radius` and `services`:
+//! From the facts an engine reduced `commits`, `provenance`, `deploy_commits` and
+//! `blast_radius` to ([`super::facts`]), and from `deploys`, `deploy_facts`, `incidents`,
+//! `suspects` and `services`:
 //!
 //! - AI share of commits (committed in the period), changed lines and production deploys,
 //!   week by week (weeks start on Monday, UTC), by tool and by model;
@@ -18,9 +19,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 
+use super::facts::{Radius, MICRO};
 use super::{Dataset, Period};
 use crate::analyze::dora::{self, Comparison, DeployFacts};
-use crate::model::{DeployKind, DeployStatus, SuspectKind};
+use crate::error::Result;
+use crate::model::{Deploy, DeployKind, DeployStatus, SuspectKind};
 use crate::provenance_report::Origin;
 
 pub use crate::analyze::deploy_facts::LIKELY_CAUSE;
@@ -212,141 +215,115 @@ pub fn week_of(at: DateTime<Utc>) -> DateTime<Utc> {
     day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc()
 }
 
-/// The report for `period`.
-pub fn report(data: &Dataset, period: &Period) -> Quarter {
+/// The report for `period`, from its facts (loaded with the dataset).
+pub fn report(data: &Dataset, period: &Period) -> Result<Quarter> {
+    let facts = data.facts(period)?;
     let mut weeks: BTreeMap<DateTime<Utc>, Week> = BTreeMap::new();
     let mut w = week_of(period.from);
     while w < period.to {
         weeks.insert(w, Week { start: Some(w), ..Week::default() });
         w += Duration::days(7);
     }
-    let ai_lines = |repo: &str, sha: &str, lines: i64| -> f64 {
-        match data.provenance.get(repo, sha) {
-            Some(p) if p.ai => p.ai_line_share.map_or(lines as f64, |s| s * lines as f64),
-            _ => 0.0,
-        }
-    };
-    let first_tool = |repo: &str, sha: &str| -> (String, String) {
-        let p = data.provenance.get(repo, sha);
-        (
-            p.and_then(|p| p.tools.first().cloned()).unwrap_or_else(|| "unnamed".into()),
-            p.and_then(|p| p.models.first().cloned()).unwrap_or_else(|| "-".into()),
-        )
-    };
-    // Commits, in a fixed order.
-    let mut commits: Vec<&crate::tables::CommitBrief> =
-        data.commits.values().filter(|c| period.contains(c.committed_at)).collect();
-    commits.sort_by(|a, b| (a.committed_at, &a.repo, &a.sha).cmp(&(b.committed_at, &b.repo, &b.sha)));
+    // AI lines in millionths, by week and by tool: integers, summed in any order alike.
+    let mut week_micro: BTreeMap<DateTime<Utc>, i64> = BTreeMap::new();
+    let mut tool_micro: BTreeMap<(String, String), i64> = BTreeMap::new();
     let mut tools: BTreeMap<(String, String), ToolRow> = BTreeMap::new();
-    for c in &commits {
-        let Some(week) = weeks.get_mut(&week_of(c.committed_at)) else { continue };
-        let lines = c.added_lines + c.deleted_lines;
-        week.commits += 1;
-        week.lines += lines;
-        if data.origin(&c.repo, &c.sha) == Origin::Ai {
-            let (tool, model) = first_tool(&c.repo, &c.sha);
-            let ai = ai_lines(&c.repo, &c.sha, lines);
-            week.ai_commits += 1;
-            week.ai_lines += ai;
-            *week.by_tool.entry(tool.clone()).or_default() += 1;
-            *week.by_model.entry(model.clone()).or_default() += 1;
-            let row = tools.entry((tool.clone(), model.clone())).or_insert(ToolRow {
-                tool,
-                model,
-                commits: 0,
-                ai_lines: 0.0,
-                deploys: 0,
-                first: week_of(c.committed_at),
-                last: week_of(c.committed_at),
-            });
-            row.commits += 1;
-            row.ai_lines += ai;
-            row.last = week_of(c.committed_at);
+    for d in &facts.days {
+        let Some(at) = DateTime::from_timestamp(d.day * 86_400, 0) else { continue };
+        let monday = week_of(at);
+        let Some(week) = weeks.get_mut(&monday) else { continue };
+        week.commits += d.commits;
+        week.lines += d.lines;
+        if d.origin != Origin::Ai {
+            continue;
+        }
+        week.ai_commits += d.commits;
+        *week_micro.entry(monday).or_default() += d.ai_micro;
+        *week.by_tool.entry(d.tool.clone()).or_default() += d.commits;
+        *week.by_model.entry(d.model.clone()).or_default() += d.commits;
+        let key = (d.tool.clone(), d.model.clone());
+        *tool_micro.entry(key.clone()).or_default() += d.ai_micro;
+        let row = tools.entry(key).or_insert(ToolRow {
+            tool: d.tool.clone(),
+            model: d.model.clone(),
+            commits: 0,
+            ai_lines: 0.0,
+            deploys: 0,
+            first: monday,
+            last: monday,
+        });
+        row.commits += d.commits;
+        row.first = row.first.min(monday);
+        row.last = row.last.max(monday);
+    }
+    for (monday, micro) in &week_micro {
+        if let Some(week) = weeks.get_mut(monday) {
+            week.ai_lines = *micro as f64 / MICRO;
         }
     }
 
     // The four keys' facts of the production deploys in the period, as the analysis gathered
-    // them (`deploy_facts`).
-    let facts: Vec<DeployFacts> =
-        data.deploy_facts.iter().filter(|f| period.contains(f.started_at)).map(|f| f.facts.clone()).collect();
-    let tier1: BTreeSet<&str> =
-        data.services.iter().filter(|s| s.tier == Some(1)).map(|s| s.name.as_str()).collect();
-    let mut deploys_without_commits = 0;
-    let mut deployed = Deployed::default();
-    let mut seen_shipped: BTreeSet<(&str, &str)> = BTreeSet::new();
-    let mut tier1_reached: BTreeMap<(&str, &str), (BTreeSet<&str>, DateTime<Utc>)> = BTreeMap::new();
+    // them (`deploy_facts`): the deploys that shipped commits.
+    let in_period: Vec<&crate::analyze::deploy_facts::DeployFact> =
+        data.deploy_facts.iter().filter(|f| period.contains(f.started_at)).collect();
+    let facts_of: Vec<DeployFacts> = in_period.iter().map(|f| f.facts.clone()).collect();
     let mut service_rows: BTreeMap<&str, ServiceRisk> = BTreeMap::new();
-    let mut service_lines: BTreeMap<&str, (i64, f64)> = BTreeMap::new();
-    let mut tool_deploys: BTreeMap<(String, String), BTreeSet<&str>> = BTreeMap::new();
-    for d in &data.deploys {
-        if !period.contains(d.started_at)
-            || d.kind != DeployKind::Deploy
-            || d.status != DeployStatus::Success
-            || !data.is_production(&d.environment)
-        {
-            continue;
-        }
-        let shipped = data.shipped.get(&d.id).map(Vec::as_slice).unwrap_or(&[]);
-        if shipped.is_empty() {
-            if let (Some(repo), Some(sha)) = (d.repo.as_deref(), d.sha.as_deref()) {
-                if !data.commits.contains(repo, sha) {
-                    deployed.deploys_not_in_history += 1;
-                }
-            }
-            deploys_without_commits += 1;
-            continue;
-        }
-        let ai = shipped.iter().any(|c| data.origin(&c.repo, &c.sha) == Origin::Ai);
-        if let Some(week) = weeks.get_mut(&week_of(d.started_at)) {
+    for f in &in_period {
+        if let Some(week) = weeks.get_mut(&week_of(f.started_at)) {
             week.deploys += 1;
-            week.ai_deploys += usize::from(ai);
+            week.ai_deploys += usize::from(f.facts.group == dora::Group::Ai);
         }
-        let row = service_rows.entry(d.service.as_str()).or_insert_with(|| ServiceRisk {
-            service: d.service.clone(),
-            tier: data.tier(&d.service),
+        service_rows.entry(f.service.as_str()).or_insert_with(|| ServiceRisk {
+            service: f.service.clone(),
+            tier: data.tier(&f.service),
             ai_commits: 0,
             commits: 0,
             ai_line_share: None,
             ai_incidents: 0.0,
             ai_minutes: 0.0,
         });
-        for c in shipped {
-            let Some(brief) = data.commits.get(&c.repo, &c.sha) else { continue };
-            let lines = brief.added_lines + brief.deleted_lines;
-            let origin = data.origin(&c.repo, &c.sha);
-            row.commits += 1;
-            let entry = service_lines.entry(d.service.as_str()).or_default();
-            entry.0 += lines;
-            if origin == Origin::Ai {
-                row.ai_commits += 1;
-                entry.1 += ai_lines(&c.repo, &c.sha, lines);
-                tool_deploys.entry(first_tool(&c.repo, &c.sha)).or_default().insert(d.id.as_str());
-                if tier1.contains(d.service.as_str()) {
-                    let reach = tier1_reached
-                        .entry((c.repo.as_str(), c.sha.as_str()))
-                        .or_insert((BTreeSet::new(), d.started_at));
-                    reach.0.insert(d.service.as_str());
-                    reach.1 = reach.1.min(d.started_at);
-                }
-            }
-            if seen_shipped.insert((c.repo.as_str(), c.sha.as_str())) {
-                deployed.commits += 1;
-                deployed.lines += lines;
-                if origin == Origin::Unknown {
-                    deployed.unknown_commits += 1;
-                    deployed.unknown_lines += lines;
-                }
-            }
+    }
+    let production_deploys = data
+        .deploys
+        .iter()
+        .filter(|d| {
+            period.contains(d.started_at)
+                && d.kind == DeployKind::Deploy
+                && d.status == DeployStatus::Success
+                && data.is_production(&d.environment)
+        })
+        .count();
+    let deploys_without_commits = production_deploys.saturating_sub(in_period.len());
+    let mut service_lines: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    let mut tool_deploys: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for g in &facts.shipped {
+        let Some(row) = service_rows.get_mut(g.service.as_str()) else { continue };
+        row.commits += g.commits;
+        let lines = service_lines.entry(g.service.as_str()).or_default();
+        lines.0 += g.lines;
+        if g.origin == Origin::Ai {
+            row.ai_commits += g.commits;
+            lines.1 += g.ai_micro;
+            *tool_deploys.entry((g.tool.clone(), g.model.clone())).or_default() += g.deploys;
         }
     }
-    for (key, deploys) in tool_deploys {
-        if let Some(row) = tools.get_mut(&key) {
-            row.deploys = deploys.len();
-        }
+    for (key, row) in tools.iter_mut() {
+        row.ai_lines = tool_micro.get(key).copied().unwrap_or(0) as f64 / MICRO;
+        row.deploys = tool_deploys.get(key).copied().unwrap_or(0);
     }
-    for (service, (lines, ai)) in &service_lines {
+    for (service, (lines, micro)) in &service_lines {
         if let Some(row) = service_rows.get_mut(service) {
-            row.ai_line_share = (*lines > 0).then(|| ai / *lines as f64);
+            row.ai_line_share = (*lines > 0).then(|| *micro as f64 / MICRO / *lines as f64);
+        }
+    }
+    let mut deployed =
+        Deployed { deploys_not_in_history: facts.deploys_not_in_history, ..Deployed::default() };
+    for (origin, (commits, lines)) in &facts.deployed {
+        deployed.commits += commits;
+        deployed.lines += lines;
+        if *origin == Origin::Unknown {
+            deployed.unknown_commits += commits;
+            deployed.unknown_lines += lines;
         }
     }
 
@@ -389,38 +366,21 @@ pub fn report(data: &Dataset, period: &Period) -> Quarter {
     }
 
     // Blast radius of AI commits committed in the period.
-    let mut top: Vec<TopCommit> = commits
-        .iter()
-        .filter(|c| data.origin(&c.repo, &c.sha) == Origin::Ai)
-        .map(|c| {
-            let (realized, potential) =
-                data.radius.get(&c.repo, &c.sha).map_or((0.0, 0.0), |&(r, p)| (r.max(0.0), p.max(0.0)));
-            TopCommit {
-                repo: c.repo.clone(),
-                sha: c.sha.clone(),
-                subject: c.subject.clone(),
-                tools: data.provenance.get(&c.repo, &c.sha).map(|p| p.tools.clone()).unwrap_or_default(),
-                realized,
-                potential,
-                url: data.commit_url(&c.repo, &c.sha),
-            }
-        })
-        .collect();
-    let key = |c: &TopCommit| (c.repo.clone(), c.sha.clone());
-    top.sort_by(|a, b| {
-        b.realized
-            .total_cmp(&a.realized)
-            .then(b.potential.total_cmp(&a.potential))
-            .then_with(|| key(a).cmp(&key(b)))
-    });
-    let top_realized: Vec<TopCommit> = top.iter().filter(|c| c.realized > 0.0).take(TOP).cloned().collect();
-    top.sort_by(|a, b| {
-        b.potential
-            .total_cmp(&a.potential)
-            .then(b.realized.total_cmp(&a.realized))
-            .then_with(|| key(a).cmp(&key(b)))
-    });
-    let top_potential: Vec<TopCommit> = top.into_iter().take(TOP).collect();
+    let top = |radii: &[Radius]| -> Vec<TopCommit> {
+        radii
+            .iter()
+            .map(|r| TopCommit {
+                repo: r.repo.clone(),
+                sha: r.sha.clone(),
+                subject: data.commits.get(&r.repo, &r.sha).map(|c| c.subject.clone()).unwrap_or_default(),
+                tools: data.provenance.get(&r.repo, &r.sha).map(|p| p.tools.clone()).unwrap_or_default(),
+                realized: r.realized,
+                potential: r.potential,
+                url: data.commit_url(&r.repo, &r.sha),
+            })
+            .collect()
+    };
+    let (top_realized, top_potential) = (top(&facts.top_realized), top(&facts.top_potential));
 
     let mut services: Vec<ServiceRisk> = service_rows.into_values().collect();
     services.sort_by(|a, b| {
@@ -432,20 +392,24 @@ pub fn report(data: &Dataset, period: &Period) -> Quarter {
     });
 
     // Governance.
-    let tier1_ai_commits = tier1_reached.len();
+    let tier1_ai_commits = facts.tier1.len();
     let mut unreviewed = Vec::new();
-    for ((repo, sha), (reached, at)) in tier1_reached {
+    for ((repo, sha), deploy_ids) in &facts.tier1 {
         let Some(brief) = data.commits.get(repo, sha) else { continue };
         if !data.reviewers(brief).is_empty() {
             continue;
         }
+        let reached: Vec<&Deploy> =
+            deploy_ids.iter().filter_map(|id| data.deploy_index.get(id)).map(|&i| &data.deploys[i]).collect();
+        let Some(at) = reached.iter().map(|d| d.started_at).min() else { continue };
+        let services: BTreeSet<&str> = reached.iter().map(|d| d.service.as_str()).collect();
         let self_reviewed = brief.trailers.iter().any(|t| data.review_keys.iter().any(|k| t.is(k)));
         unreviewed.push(Unreviewed {
-            repo: repo.to_string(),
-            sha: sha.to_string(),
+            repo: repo.clone(),
+            sha: sha.clone(),
             subject: brief.subject.clone(),
             tools: data.provenance.get(repo, sha).map(|p| p.tools.clone()).unwrap_or_default(),
-            services: reached.into_iter().map(str::to_string).collect(),
+            services: services.into_iter().map(str::to_string).collect(),
             deployed_at: at,
             self_reviewed,
             url: data.commit_url(repo, sha),
@@ -459,7 +423,6 @@ pub fn report(data: &Dataset, period: &Period) -> Quarter {
         totals.commits += week.commits;
         totals.ai_commits += week.ai_commits;
         totals.lines += week.lines;
-        totals.ai_lines += week.ai_lines;
         totals.deploys += week.deploys;
         totals.ai_deploys += week.ai_deploys;
         for (tool, n) in &week.by_tool {
@@ -469,17 +432,18 @@ pub fn report(data: &Dataset, period: &Period) -> Quarter {
             *totals.by_model.entry(model.clone()).or_default() += n;
         }
     }
+    totals.ai_lines = week_micro.values().sum::<i64>() as f64 / MICRO;
     let mut tools: Vec<ToolRow> = tools.into_values().collect();
     tools.sort_by(|a, b| {
         b.commits.cmp(&a.commits).then_with(|| (&a.tool, &a.model).cmp(&(&b.tool, &b.model)))
     });
     let days = (period.to - period.from).num_seconds() as f64 / 86_400.0;
-    Quarter {
+    Ok(Quarter {
         period: period.clone(),
         weeks,
         tools,
         totals,
-        dora: dora::compare(&facts, days),
+        dora: dora::compare(&facts_of, days),
         deploys_without_commits,
         minutes,
         top_realized,
@@ -488,36 +452,49 @@ pub fn report(data: &Dataset, period: &Period) -> Quarter {
         unreviewed,
         tier1_ai_commits,
         deployed,
-    }
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::{BTreeMap, HashMap};
+    use std::collections::BTreeMap;
 
     use chrono::{DateTime, Duration, Utc};
 
     use super::*;
-    use crate::model::{Deploy, DeployCommit, Incident, Provenance, Service, Suspect, Trailer};
-    use crate::report::Dataset;
-    use crate::tables::CommitBrief;
+    use crate::model::{
+        ChangeKind, Commit, DeployCommit, FileChange, Incident, Provenance, Service, Signature, Suspect,
+        Trailer,
+    };
+    use crate::report::{Dataset, Scope};
+    use crate::tables::{self, names};
 
     fn day(n: i64) -> DateTime<Utc> {
         // Monday 2026-06-01.
         DateTime::from_timestamp(1_780_272_000, 0).unwrap() + Duration::days(n)
     }
 
-    fn brief(sha: &str, added: i64, at: DateTime<Utc>, trailers: Vec<Trailer>) -> CommitBrief {
-        CommitBrief {
+    fn commit(sha: &str, added: i64, at: DateTime<Utc>, trailers: Vec<Trailer>) -> Commit {
+        let ann = Signature { name: "Ann".into(), email: "ann@example.com".into(), at: at.fixed_offset() };
+        Commit {
             repo: "r".into(),
             sha: sha.into(),
+            parents: vec![],
+            author: ann.clone(),
+            committer: ann,
             subject: format!("change {sha}"),
-            author_name: "Ann".into(),
-            author_email: "ann@example.com".into(),
-            committed_at: at,
+            body: String::new(),
             trailers,
-            added_lines: added,
-            deleted_lines: 0,
+            files: vec![FileChange {
+                path: format!("{sha}.rs"),
+                old_path: None,
+                kind: ChangeKind::Added,
+                added: Some(added),
+                deleted: Some(0),
+                binary: false,
+            }],
+            merge_paths: vec![],
+            shallow_boundary: false,
         }
     }
 
@@ -539,8 +516,8 @@ mod tests {
         }
     }
 
-    fn shipped(deploy: &str, sha: &str, at: DateTime<Utc>) -> (String, Vec<DeployCommit>) {
-        let row = DeployCommit {
+    fn shipped(deploy: &str, sha: &str, at: DateTime<Utc>) -> DeployCommit {
+        DeployCommit {
             deploy_id: deploy.into(),
             service: "pay".into(),
             environment: "production".into(),
@@ -548,8 +525,7 @@ mod tests {
             sha: sha.into(),
             position: 0,
             deployed_at: at,
-        };
-        (deploy.to_string(), vec![row])
+        }
     }
 
     fn suspect(kind: SuspectKind, deploy: Option<&str>, sha: Option<&str>, p: f64) -> Suspect {
@@ -568,11 +544,13 @@ mod tests {
     }
 
     /// One AI commit (half its 10 lines by AI) that failed, one unknown-origin commit that did
-    /// not, on a tier-1 service; every figure below can be worked out by hand.
-    fn company(review: Option<&str>) -> Dataset {
+    /// not, on a tier-1 service; every figure below can be worked out by hand. The tables go
+    /// into a store, and the report is made as `faultline report` makes it: its facts gathered
+    /// by SQL on polars.
+    fn quarter(review: Option<&str>) -> Quarter {
         let trailers =
             review.map(|r| vec![Trailer { key: "Reviewed-by".into(), value: r.into() }]).unwrap_or_default();
-        let commits = [brief("a1", 10, day(1), trailers), brief("h1", 20, day(2), vec![])];
+        let commits = [commit("a1", 10, day(1), trailers), commit("h1", 20, day(2), vec![])];
         let ai = Provenance {
             repo: "r".into(),
             sha: "a1".into(),
@@ -604,62 +582,73 @@ mod tests {
             source: "canonical".into(),
             origin: "incidents.jsonl:1".into(),
         };
-        let mut data = Dataset {
-            commits: commits.into_iter().map(|c| ((c.repo.clone(), c.sha.clone()), c)).collect(),
-            provenance: [(("r".to_string(), "a1".to_string()), ai)].into_iter().collect(),
-            deploy_index: deploys.iter().enumerate().map(|(i, d)| (d.id.clone(), i)).collect(),
-            deploys,
-            shipped: HashMap::from([shipped("d1", "a1", day(3)), shipped("d2", "h1", day(4))]),
-            deploy_facts: Vec::new(),
-            incidents: vec![incident],
-            suspects: BTreeMap::from([(
-                "I1".to_string(),
-                vec![
-                    suspect(SuspectKind::Deploy, Some("d1"), None, 0.8),
-                    suspect(SuspectKind::Commit, Some("d1"), Some("a1"), 0.7),
-                    suspect(SuspectKind::NoChange, None, None, 0.2),
-                ],
-            )]),
-            szz: BTreeMap::new(),
-            radius: [(("r".to_string(), "a1".to_string()), (42.0, 3.0))].into_iter().collect(),
-            services: vec![Service {
-                name: "pay".into(),
-                kind: "service".into(),
-                system: None,
-                owner: None,
-                tier: Some(1),
-                lifecycle: None,
-                repo: Some("r".into()),
-                path: None,
-                aliases: vec![],
-            }],
-            deps: vec![],
-            web: BTreeMap::new(),
-            review_keys: crate::config::PolicyConfig::default().review_keys(),
-            production: vec!["production".into()],
-            weights: crate::analyze::blast_radius::ImpactWeights::default(),
+        let shipped = vec![shipped("d1", "a1", day(3)), shipped("d2", "h1", day(4))];
+        let suspects = vec![
+            suspect(SuspectKind::Deploy, Some("d1"), None, 0.8),
+            suspect(SuspectKind::Commit, Some("d1"), Some("a1"), 0.7),
+            suspect(SuspectKind::NoChange, None, None, 0.2),
+        ];
+        let radius = crate::analyze::blast_radius::Radius {
+            repo: "r".into(),
+            sha: "a1".into(),
+            blast_radius: 42.0,
+            potential_blast_radius: 3.0,
+            incidents: vec![("I1".into(), 0.7)],
+        };
+        let service = Service {
+            name: "pay".into(),
+            kind: "service".into(),
+            system: None,
+            owner: None,
+            tier: Some(1),
+            lifecycle: None,
+            repo: Some("r".into()),
+            path: None,
+            aliases: vec![],
         };
         // The facts as the analysis gathers them from these tables.
-        let rows: Vec<_> = data.shipped.values().flatten().cloned().collect();
-        let suspects: Vec<_> = data.suspects.values().flatten().cloned().collect();
-        data.deploy_facts = crate::analyze::deploy_facts::gather(
-            &data.deploys,
-            &rows,
-            &|repo, sha| crate::analyze::deploy_facts::ShippedCommit {
-                committed_epoch: data.commits.get(repo, sha).map(|c| c.committed_at.timestamp()),
-                ai: data.origin(repo, sha) == Origin::Ai,
+        let facts = crate::analyze::deploy_facts::gather(
+            &deploys,
+            &shipped,
+            &|_, sha| crate::analyze::deploy_facts::ShippedCommit {
+                committed_epoch: commits.iter().find(|c| c.sha == sha).map(|c| c.committer.at.timestamp()),
+                ai: sha == "a1",
             },
-            &data.incidents,
+            std::slice::from_ref(&incident),
             &suspects,
-            &data.production,
-            &data.weights,
+            &["production".to_string()],
+            &crate::analyze::blast_radius::ImpactWeights::default(),
         );
-        data
+        let folder = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::new(folder.path().join("store"));
+        let incidents = std::slice::from_ref(&incident);
+        store
+            .write(&mut [
+                (names::COMMITS, tables::commits_frame(&commits).unwrap()),
+                (names::PROVENANCE, tables::provenance_frame(&[ai]).unwrap()),
+                (names::DEPLOYS, tables::deploys_frame(&deploys).unwrap()),
+                (names::DEPLOY_COMMITS, tables::deploy_commits_frame(&shipped).unwrap()),
+                (names::DEPLOY_FACTS, tables::deploy_facts_frame(&facts).unwrap()),
+                (names::INCIDENTS, tables::incidents_frame(incidents).unwrap()),
+                (names::TIMELINE_EVENTS, tables::timeline_frame(incidents).unwrap()),
+                (names::SUSPECTS, tables::suspects_frame(&suspects).unwrap()),
+                (names::SZZ_LINKS, tables::szz_links_frame(&[]).unwrap()),
+                (names::BLAST_RADIUS, tables::blast_radius_frame(&[radius]).unwrap()),
+                (names::SERVICES, tables::services_frame(&[service]).unwrap()),
+                (names::SERVICE_DEPS, tables::service_deps_frame(&[]).unwrap()),
+            ])
+            .unwrap();
+        let path = folder.path().join("faultline.toml");
+        let config = crate::config::Config::parse(&path, "store = \"store\"\n").unwrap();
+        let period = Period::quarter("2026-Q2").unwrap();
+        let mut source = crate::engine::Source::store(&store).unwrap();
+        let data = Dataset::load(&config, &mut source, Scope::Period(&period)).unwrap();
+        report(&data, &period).unwrap()
     }
 
     #[test]
     fn a_quarter_of_two_commits_worked_out_by_hand() {
-        let q = report(&company(None), &Period::quarter("2026-Q2").unwrap());
+        let q = quarter(None);
         assert_eq!(q.weeks.len(), 14, "the weeks touching April to June");
         let june = q.weeks.iter().find(|w| w.start == Some(day(0))).unwrap();
         assert_eq!((june.commits, june.ai_commits, june.lines, june.ai_lines), (2, 1, 30, 5.0));
@@ -714,11 +703,10 @@ mod tests {
 
     #[test]
     fn a_review_counts_only_when_it_names_someone_else() {
-        let period = Period::quarter("2026-Q2").unwrap();
-        let by_author = report(&company(Some("Ann <ann@example.com>")), &period);
+        let by_author = quarter(Some("Ann <ann@example.com>"));
         assert_eq!(by_author.unreviewed.len(), 1);
         assert!(by_author.unreviewed[0].self_reviewed);
-        let by_other = report(&company(Some("Bo <bo@example.com>")), &period);
+        let by_other = quarter(Some("Bo <bo@example.com>"));
         assert!(by_other.unreviewed.is_empty());
         assert_eq!(by_other.tier1_ai_commits, 1);
         // A bot's approval, or an AI tool's, is no review either.
@@ -726,11 +714,11 @@ mod tests {
             "renovate[bot] <29139614+renovate[bot]@users.noreply.github.com>",
             "Claude <noreply@anthropic.com>",
         ] {
-            let by_machine = report(&company(Some(machine)), &period);
+            let by_machine = quarter(Some(machine));
             assert_eq!(by_machine.unreviewed.len(), 1, "{machine}");
         }
         // A person who shares a tool's name is a person.
-        let devin = report(&company(Some("Devin Okafor <devin@acme.example>")), &period);
+        let devin = quarter(Some("Devin Okafor <devin@acme.example>"));
         assert!(devin.unreviewed.is_empty());
     }
 }

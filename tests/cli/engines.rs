@@ -3,7 +3,8 @@
 //! cluster — scheduler and executor started inside this test process, on loopback
 //! (`--features ballista`) — and every engine gives exactly the `suspects`, `blast_radius`,
 //! `deploy_commits`, `szz_links` and `deploy_facts` of the in-process analysis, over the store
-//! and over a lake, and the same quarterly reports.
+//! and over a lake, and the same quarterly reports, incident reviews and summary, which read the
+//! lake on the engine as well.
 
 use crate::support::Workspace;
 
@@ -29,21 +30,42 @@ fn quarters(out: &std::path::Path) -> Vec<(String, String)> {
     found
 }
 
+/// Every incident review's Markdown under `out`, by incident.
+fn reviews(out: &std::path::Path) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = std::fs::read_dir(out.join("incidents"))
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(path.join("report.md")).unwrap())
+        })
+        .collect();
+    found.sort();
+    found
+}
+
 fn run_ok(ws: &Workspace, args: &[&str]) -> String {
     let out = ws.run(args);
     assert_eq!(out.code, 0, "faultline {args:?}: {}", out.stderr);
     out.stderr
 }
 
-fn tables(ws: &Workspace) -> Vec<(String, String)> {
+/// The analysis tables, from the store or, with `lake`, from the lake.
+fn tables_of(ws: &Workspace, lake: Option<&str>) -> Vec<(String, String)> {
     TABLES
         .iter()
         .map(|(name, sql)| {
-            let out = ws.run(&["query", sql, "--format", "csv"]);
+            let mut args = vec!["query", sql, "--format", "csv"];
+            args.extend(lake.map(|lake| ["--lake", lake]).into_iter().flatten());
+            let out = ws.run(&args);
             assert_eq!(out.code, 0, "{sql}: {}", out.stderr);
             (name.to_string(), out.stdout)
         })
         .collect()
+}
+
+fn tables(ws: &Workspace) -> Vec<(String, String)> {
+    tables_of(ws, None)
 }
 
 /// The tables and quarterly reports of the in-process analysis of the sample, once per test
@@ -51,13 +73,17 @@ fn tables(ws: &Workspace) -> Vec<(String, String)> {
 struct Expected {
     tables: Vec<(String, String)>,
     quarters: Vec<(String, String)>,
+    reviews: Vec<(String, String)>,
+    summary: String,
 }
 
 fn expected() -> &'static Expected {
     static EXPECTED: std::sync::OnceLock<Expected> = std::sync::OnceLock::new();
     EXPECTED.get_or_init(|| {
         let ws = crate::sample_workspace();
-        run_ok(&ws, &["analyze", "--out", "out"]);
+        let out = ws.run(&["analyze", "--out", "out"]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(out.stdout.contains("## Commits by blast radius"), "{}", out.stdout);
         let tables = tables(&ws);
         assert!(tables[0].1.lines().count() > 100, "{}", tables[0].1);
         assert!(tables[1].1.lines().count() > 500, "{}", tables[1].1);
@@ -65,7 +91,9 @@ fn expected() -> &'static Expected {
         assert_eq!(tables[4].1.lines().count(), 1 + 218, "{}", tables[4].1);
         let quarters = quarters(&ws.path().join("out"));
         assert_eq!(quarters.iter().map(|q| q.0.as_str()).collect::<Vec<_>>(), ["2026-Q2", "2026-Q3"]);
-        Expected { tables, quarters }
+        let reviews = reviews(&ws.path().join("out"));
+        assert_eq!(reviews.len(), 14);
+        Expected { tables, quarters, reviews, summary: out.stdout }
     })
 }
 
@@ -92,12 +120,18 @@ fn same_answers(engine: &str) {
         let file = manifest["files"][name][0].as_str().unwrap();
         assert!(ws.path().join("lake").join(file).is_file(), "{name}: {file}");
     }
-    // And with reports: the lake goes into the store, the analysis tables with it.
-    run_ok(&ws, &["analyze", "--lake", "lake", "--engine", engine, "--out", "out"]);
-    for ((name, want), (_, got)) in expected().tables.iter().zip(tables(&ws)) {
+    for ((name, want), (_, got)) in expected().tables.iter().zip(tables_of(&ws, Some("lake"))) {
         assert_eq!(&got, want, "{name} on {engine} over the lake");
     }
+    // And with reports: they read the lake on the engine too, and the lake is never copied
+    // into the store.
+    let out = ws.run(&["analyze", "--lake", "lake", "--engine", engine, "--out", "out"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(quarters(&ws.path().join("out")), expected().quarters, "quarterly reports on {engine}");
+    assert_eq!(reviews(&ws.path().join("out")), expected().reviews, "incident reviews on {engine}");
+    assert_eq!(out.stdout, expected().summary, "the summary on {engine}");
+    let store = ws.run(&["query", "SELECT COUNT(*) AS n FROM commits"]);
+    assert!(store.code == 2 && store.stderr.contains("is empty"), "{}", store.stderr);
 }
 
 #[test]
