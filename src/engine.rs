@@ -222,20 +222,27 @@ impl Session {
 }
 
 /// An engine session and a folder of its own for the small tables this process sends along
-/// (removed when the run is dropped); the folder must be one every engine worker can read.
+/// (made on the first one, removed when the run is dropped); the folder must be one every
+/// engine worker can read. polars, in this process, takes the tables as they are.
 pub struct Run {
     session: Session,
-    scratch: tempfile::TempDir,
+    scratch: PathBuf,
+    prefix: String,
+    folder: Option<tempfile::TempDir>,
     sent: usize,
 }
 
 impl Run {
-    /// Open a session on `engine` over `tables`, with a new folder named `prefix…` in `scratch`.
+    /// Open a session on `engine` over `tables`; what is sent goes into a new folder named
+    /// `prefix…` in `scratch`.
     pub fn open(engine: &Engine, tables: &Tables, scratch: &Path, prefix: &str) -> Result<Run> {
-        std::fs::create_dir_all(scratch).map_err(|e| Error::io(scratch, e))?;
-        let folder =
-            tempfile::Builder::new().prefix(prefix).tempdir_in(scratch).map_err(|e| Error::io(scratch, e))?;
-        Ok(Run { session: Session::open(engine, tables)?, scratch: folder, sent: 0 })
+        Ok(Run {
+            session: Session::open(engine, tables)?,
+            scratch: scratch.to_path_buf(),
+            prefix: prefix.to_string(),
+            folder: None,
+            sent: 0,
+        })
     }
 
     /// The engine it runs on.
@@ -245,8 +252,25 @@ impl Run {
 
     /// Send `frame` to the engine as table `name`.
     pub fn send(&mut self, name: &str, mut frame: DataFrame) -> Result<()> {
+        #[allow(irrefutable_let_patterns)] // polars is the only engine of a default build
+        if let Inner::Polars(frames) = &mut self.session.inner {
+            frames.insert(name.to_string(), frame.lazy());
+            return Ok(());
+        }
+        let folder = match &self.folder {
+            Some(folder) => folder.path().to_path_buf(),
+            None => {
+                let scratch = &self.scratch;
+                std::fs::create_dir_all(scratch).map_err(|e| Error::io(scratch, e))?;
+                let folder = tempfile::Builder::new()
+                    .prefix(&self.prefix)
+                    .tempdir_in(scratch)
+                    .map_err(|e| Error::io(scratch, e))?;
+                self.folder.insert(folder).path().to_path_buf()
+            }
+        };
         self.sent += 1;
-        let path = self.scratch.path().join(format!("{name}-{}.parquet", self.sent));
+        let path = folder.join(format!("{name}-{}.parquet", self.sent));
         crate::store::write_parquet(&path, &mut frame)?;
         self.session.register(name, &[path])
     }

@@ -106,10 +106,7 @@ impl Tables {
             .filter_map(|s| Some((s.repo.clone()?, s.sha.clone()?)))
             .collect();
         let provenance = match source.has(names::PROVENANCE) {
-            true => crate::report::facts::provenance(source, &keys)?
-                .into_iter()
-                .map(|p| ((p.repo, p.sha), (p.ai, p.tools)))
-                .collect(),
+            true => crate::report::facts::ai_tools(source, &keys)?,
             false => BTreeMap::new(),
         };
         Ok(Tables { incidents, suspects, provenance })

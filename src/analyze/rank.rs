@@ -105,11 +105,14 @@ pub fn rank(source: &mut Source, options: &RankOptions) -> Result<Vec<Ranked>> {
         b.2.total_cmp(&a.2).then(b.3.total_cmp(&a.3)).then_with(|| (&a.0, &a.1).cmp(&(&b.0, &b.1)))
     });
     let keys: BTreeSet<(String, String)> = radii.iter().map(|(r, s, _, _)| (r.clone(), s.clone())).collect();
-    let (briefs, provenance) = crate::report::facts::briefs(source, &keys)?;
+    let briefs = crate::report::facts::briefs(source, &keys)?;
+    let provenance = crate::report::facts::ai_tools(source, &keys)?;
     let subjects: HashMap<(&str, &str), &str> =
         briefs.iter().map(|c| ((c.repo.as_str(), c.sha.as_str()), c.subject.as_str())).collect();
-    let provenance: HashMap<(&str, &str), (bool, &[String])> =
-        provenance.iter().map(|p| ((p.repo.as_str(), p.sha.as_str()), (p.ai, p.tools.as_slice()))).collect();
+    let provenance: HashMap<(&str, &str), (bool, &[String])> = provenance
+        .iter()
+        .map(|((repo, sha), (ai, tools))| ((repo.as_str(), sha.as_str()), (*ai, tools.as_slice())))
+        .collect();
     let mut shares: HashMap<(&str, &str), Vec<IncidentShare>> = HashMap::new();
     for s in suspects.iter().filter(|s| s.kind == SuspectKind::Commit) {
         if let (Some(repo), Some(sha)) = (s.repo.as_deref(), s.sha.as_deref()) {

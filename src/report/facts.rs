@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use polars::prelude::{Column, DataFrame};
 
 use super::Period;
-use crate::engine::{floats, ints, key_frame, texts, Kind, Source};
+use crate::engine::{flags, floats, ints, key_frame, text_lists, texts, Kind, Source};
 use crate::error::{Error, Result};
 use crate::model::{Deploy, DeployKind, DeployStatus};
 use crate::provenance_report::Origin;
@@ -426,16 +426,12 @@ pub fn origins(
         .collect())
 }
 
-/// The briefs and provenance rows of `keys`, those the tables have.
-pub fn briefs(
-    source: &mut Source,
-    keys: &BTreeSet<(String, String)>,
-) -> Result<(Vec<CommitBrief>, Vec<crate::model::Provenance>)> {
+/// The briefs of `keys` (subject, author, trailers, lines), those `commits` has, by (repo, sha).
+pub fn briefs(source: &mut Source, keys: &BTreeSet<(String, String)>) -> Result<Vec<CommitBrief>> {
     if keys.is_empty() {
-        return Ok((Vec::new(), Vec::new()));
+        return Ok(Vec::new());
     }
     source.require_large(names::COMMITS)?;
-    source.require_large(names::PROVENANCE)?;
     let run = source.run();
     run.send("fl_keys", key_frame(keys.iter().map(|(r, s)| (r.as_str(), s.as_str())))?)?;
     let columns: Vec<(&str, Kind)> = tables::COMMIT_REPORT_COLUMNS
@@ -459,7 +455,35 @@ pub fn briefs(
     )?;
     let mut briefs = tables::commit_briefs_from_frame(&commits)?;
     briefs.sort_by(|a, b| (&a.repo, &a.sha).cmp(&(&b.repo, &b.sha)));
-    Ok((briefs, provenance(source, keys)?))
+    Ok(briefs)
+}
+
+/// Whether each of `keys` has AI evidence, and its tools: what a list of commits shows of
+/// their provenance. Keys without a provenance row are left out.
+pub fn ai_tools(
+    source: &mut Source,
+    keys: &BTreeSet<(String, String)>,
+) -> Result<BTreeMap<(String, String), (bool, Vec<String>)>> {
+    if keys.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    source.require_large(names::PROVENANCE)?;
+    let run = source.run();
+    run.send("fl_keys", key_frame(keys.iter().map(|(r, s)| (r.as_str(), s.as_str())))?)?;
+    let frame = run.query(
+        "SELECT p.repo, p.sha, p.ai, p.tools FROM provenance p JOIN fl_keys k ON p.repo = k.repo AND p.sha = k.sha",
+        &[("repo", Kind::Text), ("sha", Kind::Text), ("ai", Kind::Bool), ("tools", Kind::TextList)],
+    )?;
+    let (repo, sha, ai) = (texts(&frame, "repo")?, texts(&frame, "sha")?, flags(&frame, "ai")?);
+    let tools = text_lists(&frame, "tools")?;
+    Ok(tools
+        .into_iter()
+        .enumerate()
+        .map(|(k, tools)| {
+            let key = (repo[k].clone().unwrap_or_default(), sha[k].clone().unwrap_or_default());
+            (key, (ai[k].unwrap_or(false), tools))
+        })
+        .collect())
 }
 
 /// The provenance rows of `keys`, those the table has, by (repo, sha).

@@ -81,9 +81,11 @@ pub enum Scope<'a> {
 pub struct Dataset {
     /// The commits the reports name (suspects, top commits, governance), by (repo, sha).
     pub commits: ByCommit<CommitBrief>,
-    /// Their provenance.
+    /// The provenance of the reviewed incidents' suspect commits.
     pub provenance: ByCommit<Provenance>,
-    /// The origin of every commit a suspect names, and of those above.
+    /// The AI tools of the other commits the reports name.
+    pub tools: ByCommit<Vec<String>>,
+    /// The origin of every commit a suspect names.
     pub origins: ByCommit<Origin>,
     /// Deploys, by start.
     pub deploys: Vec<Deploy>,
@@ -151,6 +153,7 @@ impl Dataset {
         let mut data = Dataset {
             commits: ByCommit::default(),
             provenance: ByCommit::default(),
+            tools: ByCommit::default(),
             origins: ByCommit::default(),
             deploys,
             deploy_index,
@@ -233,28 +236,36 @@ impl Dataset {
             }
         }
 
-        // The commits the reports show: the reviewed incidents' suspects, the top commits and
-        // the AI commits that reached tier 1.
-        let mut shown: BTreeSet<(String, String)> = BTreeSet::new();
+        // The commits the reports show: the reviewed incidents' suspects (with their whole
+        // provenance), the top commits and the AI commits that reached tier 1 (with their tools).
+        let mut reviewed_commits: BTreeSet<(String, String)> = BTreeSet::new();
         for id in &self.reviews {
             for s in self.suspects.get(id).into_iter().flatten() {
                 if let (Some(repo), Some(sha)) = (&s.repo, &s.sha) {
-                    shown.insert((repo.clone(), sha.clone()));
+                    reviewed_commits.insert((repo.clone(), sha.clone()));
                 }
             }
         }
+        let mut listed: BTreeSet<(String, String)> = BTreeSet::new();
         for q in &quarters {
-            shown.extend(
+            listed.extend(
                 q.top_realized.iter().chain(&q.top_potential).map(|r| (r.repo.clone(), r.sha.clone())),
             );
-            shown.extend(q.tier1.keys().cloned());
+            listed.extend(q.tier1.keys().cloned());
         }
-        let (briefs, provenance) = facts::briefs(source, &shown)?;
-        let mut all_origins: Vec<((String, String), Origin)> = origins.into_iter().collect();
-        all_origins.extend(provenance.iter().map(|p| ((p.repo.clone(), p.sha.clone()), Origin::of(p))));
-        self.origins = all_origins.into_iter().collect();
-        self.commits = briefs.into_iter().map(|c| ((c.repo.clone(), c.sha.clone()), c)).collect();
-        self.provenance = provenance.into_iter().map(|p| ((p.repo.clone(), p.sha.clone()), p)).collect();
+        let shown: BTreeSet<(String, String)> = reviewed_commits.union(&listed).cloned().collect();
+        self.commits = facts::briefs(source, &shown)?
+            .into_iter()
+            .map(|c| ((c.repo.clone(), c.sha.clone()), c))
+            .collect();
+        self.provenance = facts::provenance(source, &reviewed_commits)?
+            .into_iter()
+            .map(|p| ((p.repo.clone(), p.sha.clone()), p))
+            .collect();
+        let listed: BTreeSet<(String, String)> = listed.difference(&reviewed_commits).cloned().collect();
+        self.tools =
+            facts::ai_tools(source, &listed)?.into_iter().map(|(key, (_, tools))| (key, tools)).collect();
+        self.origins = origins.into_iter().collect();
         self.quarters = periods.into_iter().zip(quarters).collect();
         Ok(())
     }
@@ -269,6 +280,14 @@ impl Dataset {
     /// Who wrote a commit, as far as the evidence tells.
     pub fn origin(&self, repo: &str, sha: &str) -> Origin {
         self.origins.get(repo, sha).copied().unwrap_or(Origin::Unknown)
+    }
+
+    /// The AI tools of a commit the reports name.
+    pub fn tools(&self, repo: &str, sha: &str) -> Vec<String> {
+        match self.provenance.get(repo, sha) {
+            Some(p) => p.tools.clone(),
+            None => self.tools.get(repo, sha).cloned().unwrap_or_default(),
+        }
     }
 
     /// Whether `environment` is production.
