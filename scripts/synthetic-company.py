@@ -59,6 +59,10 @@ def main():
     args = parser.parse_args()
     if not 1 <= args.repos <= args.services:
         parser.error("--repos must be between 1 and --services")
+    least = 3100 + int(args.incidents * 0.7) * 21 // 20
+    if args.commits < least:
+        parser.error(f"--commits must be at least {least} for {args.incidents} incidents "
+                     "(each fix lands 1,500 to 2,000 commits after the change it fixes)")
     out = os.path.abspath(args.out)
     os.makedirs(out, exist_ok=True)
     rng = random.Random(20261202)
