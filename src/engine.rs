@@ -271,7 +271,14 @@ impl Run {
         };
         self.sent += 1;
         let path = folder.join(format!("{name}-{}.parquet", self.sent));
-        crate::store::write_parquet(&path, &mut frame)?;
+        // Read once and removed after the run: uncompressed, and not synced to disk (closing
+        // the file is what makes it visible to other machines' readers of a shared volume).
+        let mut file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+        ParquetWriter::new(&mut file)
+            .with_compression(ParquetCompression::Uncompressed)
+            .finish(&mut frame)
+            .map_err(|e| Error::Store { path: path.clone(), message: e.to_string() })?;
+        drop(file);
         self.session.register(name, &[path])
     }
 
