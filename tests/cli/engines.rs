@@ -16,9 +16,9 @@ const TABLES: [(&str, &str); 5] = [
     ("deploy_facts", "SELECT * FROM deploy_facts ORDER BY started_at, deploy_id"),
 ];
 
-/// Every quarterly report's Markdown under `out`, by quarter.
-fn quarters(out: &std::path::Path) -> Vec<(String, String)> {
-    let mut found: Vec<(String, String)> = std::fs::read_dir(out.join("quarters"))
+/// Every report's Markdown under `out/KIND` (`quarters`, `incidents`), by folder.
+fn reports(out: &std::path::Path, kind: &str) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = std::fs::read_dir(out.join(kind))
         .unwrap()
         .map(|e| {
             let path = e.unwrap().path();
@@ -30,18 +30,12 @@ fn quarters(out: &std::path::Path) -> Vec<(String, String)> {
     found
 }
 
-/// Every incident review's Markdown under `out`, by incident.
+fn quarters(out: &std::path::Path) -> Vec<(String, String)> {
+    reports(out, "quarters")
+}
+
 fn reviews(out: &std::path::Path) -> Vec<(String, String)> {
-    let mut found: Vec<(String, String)> = std::fs::read_dir(out.join("incidents"))
-        .unwrap()
-        .map(|e| {
-            let path = e.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read_to_string(path.join("report.md")).unwrap())
-        })
-        .collect();
-    found.sort();
-    found
+    reports(out, "incidents")
 }
 
 fn run_ok(ws: &Workspace, args: &[&str]) -> String {
