@@ -245,11 +245,6 @@ impl Run {
         })
     }
 
-    /// The engine it runs on.
-    pub fn engine(&self) -> &Engine {
-        self.session.engine()
-    }
-
     /// Send `frame` to the engine as table `name`.
     pub fn send(&mut self, name: &str, mut frame: DataFrame) -> Result<()> {
         #[allow(irrefutable_let_patterns)] // polars is the only engine of a default build

@@ -168,7 +168,15 @@ pub fn summary(source: &mut Source) -> Result<Summary> {
                 Some("human") => Origin::Human,
                 _ => Origin::Unknown,
             };
-            Some(Verdict::group(origin, Vec::new(), Vec::new(), counts[k].unwrap_or(0), 0, 0))
+            let commits = counts[k].unwrap_or(0);
+            Some(Verdict {
+                origin,
+                tools: Vec::new(),
+                models: Vec::new(),
+                commits,
+                added_lines: 0,
+                ai_added_lines: 0,
+            })
         })
         .collect();
     let frame = run.query(
@@ -190,8 +198,14 @@ pub fn summary(source: &mut Source) -> Result<Summary> {
     let (commits, added, ai_added) =
         (ints(&frame, "commits")?, ints(&frame, "added")?, ints(&frame, "ai_added")?);
     for (k, (tools, models)) in tools.into_iter().zip(models).enumerate() {
-        let (n, added, ai) = (commits[k].unwrap_or(0), added[k].unwrap_or(0), ai_added[k].unwrap_or(0));
-        verdicts.push(Verdict::group(Origin::Ai, tools, models, n, added, ai));
+        verdicts.push(Verdict {
+            origin: Origin::Ai,
+            tools,
+            models,
+            commits: commits[k].unwrap_or(0),
+            added_lines: added[k].unwrap_or(0),
+            ai_added_lines: ai_added[k].unwrap_or(0),
+        });
     }
     Ok(summarize(verdicts.iter()))
 }
@@ -207,19 +221,6 @@ struct Verdict {
     added_lines: i64,
     /// Their added lines written by AI, where known.
     ai_added_lines: i64,
-}
-
-impl Verdict {
-    fn group(
-        origin: Origin,
-        tools: Vec<String>,
-        models: Vec<String>,
-        commits: i64,
-        added_lines: i64,
-        ai_added_lines: i64,
-    ) -> Verdict {
-        Verdict { origin, tools, models, commits, added_lines, ai_added_lines }
-    }
 }
 
 fn summarize<'a>(verdicts: impl Iterator<Item = &'a Verdict>) -> Summary {
@@ -325,8 +326,14 @@ impl Ledger {
             .iter()
             .map(|c| {
                 let p = self.provenance_of(c);
-                let ai_added = p.ai_added_lines.unwrap_or(0);
-                Verdict::group(Origin::of(&p), p.tools, p.models, 1, c.added_lines(), ai_added)
+                Verdict {
+                    origin: Origin::of(&p),
+                    ai_added_lines: p.ai_added_lines.unwrap_or(0),
+                    tools: p.tools,
+                    models: p.models,
+                    commits: 1,
+                    added_lines: c.added_lines(),
+                }
             })
             .collect();
         summarize(verdicts.iter())
