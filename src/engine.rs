@@ -223,9 +223,16 @@ impl Session {
 
 /// An engine session and a folder of its own for the small tables this process sends along
 /// (made on the first one, removed when the run is dropped); the folder must be one every
-/// engine worker can read. polars, in this process, takes the tables as they are.
+/// engine worker can read. polars and DataFusion, in this process, take the tables in memory.
 pub struct Run {
     session: Session,
+    /// Where the files for a Ballista cluster go (a default build only has polars).
+    #[cfg_attr(not(feature = "datafusion"), allow(dead_code))]
+    outbox: Outbox,
+}
+
+/// A folder of the run's own for the tables it sends as files, made on the first one.
+struct Outbox {
     scratch: PathBuf,
     prefix: String,
     folder: Option<tempfile::TempDir>,
@@ -233,25 +240,60 @@ pub struct Run {
 }
 
 impl Run {
-    /// Open a session on `engine` over `tables`; what is sent goes into a new folder named
-    /// `prefix…` in `scratch`.
+    /// Open a session on `engine` over `tables`; what is sent as files goes into a new folder
+    /// named `prefix…` in `scratch`.
     pub fn open(engine: &Engine, tables: &Tables, scratch: &Path, prefix: &str) -> Result<Run> {
         Ok(Run {
             session: Session::open(engine, tables)?,
-            scratch: scratch.to_path_buf(),
-            prefix: prefix.to_string(),
-            folder: None,
-            sent: 0,
+            outbox: Outbox {
+                scratch: scratch.to_path_buf(),
+                prefix: prefix.to_string(),
+                folder: None,
+                sent: 0,
+            },
         })
     }
 
-    /// Send `frame` to the engine as table `name`.
-    pub fn send(&mut self, name: &str, mut frame: DataFrame) -> Result<()> {
-        #[allow(irrefutable_let_patterns)] // polars is the only engine of a default build
-        if let Inner::Polars(frames) = &mut self.session.inner {
-            frames.insert(name.to_string(), frame.lazy());
-            return Ok(());
+    /// Send `frame` to the engine as table `name`: as it is to polars, as Arrow arrays to
+    /// DataFusion in this process, as a Parquet file to a Ballista cluster's executors.
+    pub fn send(&mut self, name: &str, frame: DataFrame) -> Result<()> {
+        match &mut self.session.inner {
+            Inner::Polars(frames) => {
+                frames.insert(name.to_string(), frame.lazy());
+                Ok(())
+            }
+            #[cfg(feature = "datafusion")]
+            Inner::DataFusion(ctx) if ctx.in_process() => ctx.register_frame(name, &frame),
+            #[cfg(feature = "datafusion")]
+            Inner::DataFusion(_) => {
+                let path = self.outbox.write(name, frame)?;
+                self.session.register(name, &[path])
+            }
         }
+    }
+
+    /// Run `sql` and read its result as `columns`; with `FAULTLINE_STAGES` set, say how long it
+    /// took and how many rows came back.
+    pub fn query(&mut self, sql: &str, columns: &[(&str, Kind)]) -> Result<DataFrame> {
+        let start = std::time::Instant::now();
+        let frame = self.session.query(sql, columns)?;
+        if std::env::var_os("FAULTLINE_STAGES").is_some() {
+            let words: Vec<&str> = sql.split_whitespace().take(12).collect();
+            eprintln!(
+                "faultline:   query {:.2} s, {} row(s): {} …",
+                start.elapsed().as_secs_f64(),
+                frame.height(),
+                words.join(" ")
+            );
+        }
+        Ok(frame)
+    }
+}
+
+#[cfg(feature = "datafusion")]
+impl Outbox {
+    /// Write `frame` as a new Parquet file named after `name`; its path.
+    fn write(&mut self, name: &str, mut frame: DataFrame) -> Result<PathBuf> {
         let folder = match &self.folder {
             Some(folder) => folder.path().to_path_buf(),
             None => {
@@ -274,24 +316,7 @@ impl Run {
             .finish(&mut frame)
             .map_err(|e| Error::Store { path: path.clone(), message: e.to_string() })?;
         drop(file);
-        self.session.register(name, &[path])
-    }
-
-    /// Run `sql` and read its result as `columns`; with `FAULTLINE_STAGES` set, say how long it
-    /// took and how many rows came back.
-    pub fn query(&mut self, sql: &str, columns: &[(&str, Kind)]) -> Result<DataFrame> {
-        let start = std::time::Instant::now();
-        let frame = self.session.query(sql, columns)?;
-        if std::env::var_os("FAULTLINE_STAGES").is_some() {
-            let words: Vec<&str> = sql.split_whitespace().take(12).collect();
-            eprintln!(
-                "faultline:   query {:.2} s, {} row(s): {} …",
-                start.elapsed().as_secs_f64(),
-                frame.height(),
-                words.join(" ")
-            );
-        }
-        Ok(frame)
+        Ok(path)
     }
 }
 
@@ -453,16 +478,19 @@ mod datafusion_engine {
     use std::path::PathBuf;
     use std::sync::Arc;
 
-    use datafusion::arrow::array::{Array, AsArray};
-    use datafusion::arrow::compute::cast;
-    use datafusion::arrow::datatypes::{DataType as ArrowType, Field, Float64Type, Int64Type};
+    use arrow::array::{make_array, Array, AsArray, RecordBatch, RecordBatchOptions};
+    use arrow::compute::cast;
+    use arrow::datatypes::{DataType as ArrowType, Field, Float64Type, Int64Type, Schema};
+    use arrow::error::ArrowError;
+    use arrow::ffi::{from_ffi, FFI_ArrowArray, FFI_ArrowSchema};
     use datafusion::datasource::file_format::parquet::ParquetFormat;
     use datafusion::datasource::listing::{
         ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
     };
+    use datafusion::datasource::MemTable;
     use datafusion::prelude::{SessionConfig, SessionContext};
     use polars::prelude::{
-        BooleanChunkedBuilder, ChunkedBuilder, DataFrame, IntoColumn, ListBuilderTrait,
+        BooleanChunkedBuilder, ChunkedBuilder, CompatLevel, DataFrame, IntoColumn, ListBuilderTrait,
         ListStringChunkedBuilder, PlSmallStr, PrimitiveChunkedBuilder, StringChunkedBuilder,
     };
 
@@ -472,6 +500,8 @@ mod datafusion_engine {
     pub struct Context {
         runtime: tokio::runtime::Runtime,
         ctx: SessionContext,
+        /// Whether the plans run in this process (not on a Ballista cluster's executors).
+        in_process: bool,
     }
 
     fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -488,7 +518,11 @@ mod datafusion_engine {
             // batch, and the one that finds commits naming an incident alternates every
             // incident's names (3.7 s on the 1M-commit lake at 8 Ki rows).
             let config = SessionConfig::new().with_target_partitions(threads).with_batch_size(1 << 16);
-            Ok(Context { runtime: runtime()?, ctx: SessionContext::new_with_config(config) })
+            Ok(Context {
+                runtime: runtime()?,
+                ctx: SessionContext::new_with_config(config),
+                in_process: true,
+            })
         }
 
         #[cfg(feature = "ballista")]
@@ -499,7 +533,7 @@ mod datafusion_engine {
             let ctx = runtime.block_on(SessionContext::remote(&url)).map_err(|e| {
                 Error::Usage(format!("could not reach the Ballista scheduler at {address}: {e}"))
             })?;
-            Ok(Context { runtime, ctx })
+            Ok(Context { runtime, ctx, in_process: false })
         }
 
         pub fn register(&mut self, table: &str, files: &[PathBuf]) -> Result<()> {
@@ -517,6 +551,30 @@ mod datafusion_engine {
             let listing = ListingTable::try_new(config).map_err(|e| failed(&e))?;
             let _ = self.ctx.deregister_table(table);
             self.ctx.register_table(table, Arc::new(listing)).map_err(|e| failed(&e))?;
+            Ok(())
+        }
+
+        pub fn in_process(&self) -> bool {
+            self.in_process
+        }
+
+        /// Register `frame` as `table`, in memory: its columns are handed to Arrow through the
+        /// Arrow C data interface, without a copy, and the rows split into one partition per
+        /// thread so that the scans run in parallel.
+        pub fn register_frame(&mut self, table: &str, frame: &DataFrame) -> Result<()> {
+            let failed = |e: &dyn std::fmt::Display| {
+                Error::Internal(format!("could not hand the table `{table}` to DataFusion: {e}"))
+            };
+            let batch = record_batch(frame).map_err(|e| failed(&e))?;
+            let parts = self.ctx.copied_config().target_partitions().max(1);
+            let rows = batch.num_rows().div_ceil(parts).max(1);
+            let partitions = (0..batch.num_rows().max(1))
+                .step_by(rows)
+                .map(|start| vec![batch.slice(start, rows.min(batch.num_rows() - start))])
+                .collect();
+            let memory = MemTable::try_new(batch.schema(), partitions).map_err(|e| failed(&e))?;
+            let _ = self.ctx.deregister_table(table);
+            self.ctx.register_table(table, Arc::new(memory)).map_err(|e| failed(&e))?;
             Ok(())
         }
 
@@ -622,6 +680,39 @@ mod datafusion_engine {
             }
             DataFrame::new(height, frame_columns).map_err(|e| e.to_string())
         }
+    }
+
+    /// `frame` as one Arrow record batch. polars' arrays are exported and Arrow's imported
+    /// through the Arrow C data interface: the buffers are shared, and released by whichever
+    /// side drops them last.
+    fn record_batch(frame: &DataFrame) -> std::result::Result<RecordBatch, ArrowError> {
+        let arrays = frame.rechunk_to_arrow(CompatLevel::newest());
+        let mut fields = Vec::with_capacity(arrays.len());
+        let mut columns = Vec::with_capacity(arrays.len());
+        for (column, array) in frame.columns().iter().zip(arrays) {
+            let field =
+                polars_arrow::datatypes::Field::new(column.name().clone(), array.dtype().clone(), true);
+            let schema = polars_arrow::ffi::export_field_to_c(&field);
+            let array = polars_arrow::ffi::export_array_to_c(array);
+            // SAFETY: both crates' structs are the C data interface's `ArrowSchema` and
+            // `ArrowArray`, `#[repr(C)]` with the same fields in the same order (transmute checks
+            // the sizes); ownership moves with the struct, so each is released once, by Arrow.
+            let (schema, array) = unsafe {
+                (
+                    std::mem::transmute::<polars_arrow::ffi::ArrowSchema, FFI_ArrowSchema>(schema),
+                    std::mem::transmute::<polars_arrow::ffi::ArrowArray, FFI_ArrowArray>(array),
+                )
+            };
+            // SAFETY: polars exported a valid array of the type `schema` names.
+            let data = unsafe { from_ffi(array, &schema) }?;
+            fields.push(Field::try_from(&schema)?);
+            columns.push(make_array(data));
+        }
+        RecordBatch::try_new_with_options(
+            Arc::new(Schema::new(fields)),
+            columns,
+            &RecordBatchOptions::new().with_row_count(Some(frame.height())),
+        )
     }
 }
 

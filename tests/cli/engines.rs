@@ -6,6 +6,9 @@
 //! and over a lake, and the same quarterly reports, incident reviews and summary, which read the
 //! lake on the engine as well.
 
+use faultline::engine::{flags, floats, ints, key_frame, text_lists, texts, Engine, Kind, Run, Tables};
+use polars::prelude::{Column, DataFrame, NamedFrom, Series};
+
 use crate::support::Workspace;
 
 const TABLES: [(&str, &str); 5] = [
@@ -137,6 +140,90 @@ fn the_polars_engine_gives_the_in_process_answers() {
 #[test]
 fn datafusion_in_process_gives_the_in_process_answers() {
     same_answers("datafusion");
+}
+
+/// A frame of two chunks, with nulls, long and non-ASCII text and lists, sent to an engine in
+/// this process: read back whole, value for value, joined, replaced, and no file written.
+fn sent_frames_come_back_whole(engine: &Engine) {
+    let part = |ids: Vec<i64>, names: Vec<Option<&str>>, flags: Vec<Option<bool>>, tags: Vec<Vec<&str>>| {
+        let height = ids.len();
+        let shares: Vec<Option<f64>> = ids.iter().map(|&i| (i != 2).then_some(i as f64 / 4.0)).collect();
+        let tags: Vec<Series> = tags.into_iter().map(|t| Series::new("".into(), t)).collect();
+        let columns = vec![
+            Column::new("id".into(), ids),
+            Column::new("name".into(), names),
+            Column::new("flag".into(), flags),
+            Column::new("share".into(), shares),
+            Column::new("tags".into(), tags),
+        ];
+        DataFrame::new(height, columns).unwrap()
+    };
+    let mut frame = part(
+        vec![3, 1],
+        vec![Some("checkout"), None],
+        vec![Some(true), None],
+        vec![vec!["claude-code", "aider"], vec![]],
+    );
+    frame
+        .vstack_mut_owned(part(
+            vec![2, 5, 4],
+            vec![Some("a name longer than twelve bytes"), Some("zürich-ß"), Some("")],
+            vec![Some(false), Some(true), Some(false)],
+            vec![vec!["cursor"], vec!["x"], vec!["copilot", "", "y"]],
+        ))
+        .unwrap();
+    assert_eq!(frame.first_col_n_chunks(), 2);
+    let scratch = tempfile::tempdir().unwrap();
+    let mut run = Run::open(engine, &Tables::default(), scratch.path(), "test-").unwrap();
+    run.send("fl_sent", frame).unwrap();
+    let columns = [
+        ("id", Kind::Int),
+        ("name", Kind::Text),
+        ("flag", Kind::Bool),
+        ("share", Kind::Float),
+        ("tags", Kind::TextList),
+    ];
+    let back = run.query("SELECT id, name, flag, share, tags FROM fl_sent ORDER BY id", &columns).unwrap();
+    assert_eq!(ints(&back, "id").unwrap(), [Some(1), Some(2), Some(3), Some(4), Some(5)]);
+    assert_eq!(
+        texts(&back, "name").unwrap(),
+        [
+            None,
+            Some("a name longer than twelve bytes".into()),
+            Some("checkout".into()),
+            Some("".into()),
+            Some("zürich-ß".into())
+        ]
+    );
+    assert_eq!(flags(&back, "flag").unwrap(), [None, Some(false), Some(true), Some(false), Some(true)]);
+    assert_eq!(floats(&back, "share").unwrap(), [Some(0.25), None, Some(0.75), Some(1.0), Some(1.25)]);
+    assert_eq!(
+        text_lists(&back, "tags").unwrap(),
+        [vec![], vec!["cursor"], vec!["claude-code", "aider"], vec!["copilot", "", "y"], vec!["x"]]
+    );
+    // Joined with a second sent table, replaced by a later send of the same name.
+    run.send("fl_keys", key_frame([("r", "a"), ("r", "b")]).unwrap()).unwrap();
+    run.send("fl_keys", key_frame([("r", "c")]).unwrap()).unwrap();
+    let joined = run
+        .query("SELECT COUNT(*) AS n FROM fl_keys k JOIN fl_sent s ON k.sha <> s.name", &[("n", Kind::Int)])
+        .unwrap();
+    assert_eq!(ints(&joined, "n").unwrap(), [Some(4)]);
+    // An empty frame is a table of no rows.
+    run.send("fl_empty", key_frame([]).unwrap()).unwrap();
+    let empty = run.query("SELECT COUNT(*) AS n FROM fl_empty", &[("n", Kind::Int)]).unwrap();
+    assert_eq!(ints(&empty, "n").unwrap(), [Some(0)]);
+    assert!(std::fs::read_dir(scratch.path()).unwrap().next().is_none(), "a file was written");
+}
+
+#[test]
+fn the_polars_engine_takes_sent_frames_in_memory() {
+    sent_frames_come_back_whole(&Engine::Polars);
+}
+
+#[cfg(feature = "datafusion")]
+#[test]
+fn datafusion_in_process_takes_sent_frames_in_memory() {
+    sent_frames_come_back_whole(&Engine::DataFusion);
 }
 
 /// A Ballista scheduler and executor inside this process, on loopback; faultline connects to
