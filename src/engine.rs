@@ -478,21 +478,18 @@ mod datafusion_engine {
     use std::path::PathBuf;
     use std::sync::Arc;
 
-    use arrow::array::{make_array, Array, AsArray, RecordBatch, RecordBatchOptions};
+    use arrow::array::{make_array, Array, RecordBatch, RecordBatchOptions};
     use arrow::compute::cast;
-    use arrow::datatypes::{DataType as ArrowType, Field, Float64Type, Int64Type, Schema};
+    use arrow::datatypes::{DataType as ArrowType, Field, Schema};
     use arrow::error::ArrowError;
-    use arrow::ffi::{from_ffi, FFI_ArrowArray, FFI_ArrowSchema};
+    use arrow::ffi::{from_ffi, to_ffi, FFI_ArrowArray, FFI_ArrowSchema};
     use datafusion::datasource::file_format::parquet::ParquetFormat;
     use datafusion::datasource::listing::{
         ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
     };
     use datafusion::datasource::MemTable;
     use datafusion::prelude::{SessionConfig, SessionContext};
-    use polars::prelude::{
-        BooleanChunkedBuilder, ChunkedBuilder, CompatLevel, DataFrame, IntoColumn, ListBuilderTrait,
-        ListStringChunkedBuilder, PlSmallStr, PrimitiveChunkedBuilder, StringChunkedBuilder,
-    };
+    use polars::prelude::{CompatLevel, DataFrame, IntoColumn, PlSmallStr, Series};
 
     use super::Kind;
     use crate::error::{Error, Result};
@@ -597,88 +594,53 @@ mod datafusion_engine {
                 }
             }
             let height: usize = batches.iter().map(|b| b.num_rows()).sum();
-            // Straight from the Arrow arrays into polars builders, one column at a time.
+            // Each column cast by Arrow to the type polars keeps it as (a no-op when it is that
+            // already), then handed over through the Arrow C data interface, without a copy.
             let mut frame_columns = Vec::with_capacity(columns.len());
             for (k, (name, kind)) in columns.iter().enumerate() {
-                let name: PlSmallStr = (*name).into();
-                let column = match kind {
-                    Kind::Text => {
-                        let mut out = StringChunkedBuilder::new(name, height);
-                        for batch in &batches {
-                            let text = cast(batch.column(k), &ArrowType::Utf8).map_err(|e| e.to_string())?;
-                            let text = text.as_string::<i32>();
-                            for i in 0..text.len() {
-                                out.append_option(text.is_valid(i).then(|| text.value(i)));
-                            }
-                        }
-                        out.finish().into_column()
-                    }
-                    Kind::Int => {
-                        let mut out =
-                            PrimitiveChunkedBuilder::<polars::prelude::Int64Type>::new(name, height);
-                        for batch in &batches {
-                            let ints = cast(batch.column(k), &ArrowType::Int64).map_err(|e| e.to_string())?;
-                            let ints = ints.as_primitive::<Int64Type>();
-                            for i in 0..ints.len() {
-                                out.append_option(ints.is_valid(i).then(|| ints.value(i)));
-                            }
-                        }
-                        out.finish().into_column()
-                    }
-                    Kind::Bool => {
-                        let mut out = BooleanChunkedBuilder::new(name, height);
-                        for batch in &batches {
-                            let flags =
-                                cast(batch.column(k), &ArrowType::Boolean).map_err(|e| e.to_string())?;
-                            let flags = flags.as_boolean();
-                            for i in 0..flags.len() {
-                                out.append_option(flags.is_valid(i).then(|| flags.value(i)));
-                            }
-                        }
-                        out.finish().into_column()
-                    }
-                    Kind::Float => {
-                        let mut out =
-                            PrimitiveChunkedBuilder::<polars::prelude::Float64Type>::new(name, height);
-                        for batch in &batches {
-                            let floats =
-                                cast(batch.column(k), &ArrowType::Float64).map_err(|e| e.to_string())?;
-                            let floats = floats.as_primitive::<Float64Type>();
-                            for i in 0..floats.len() {
-                                out.append_option(floats.is_valid(i).then(|| floats.value(i)));
-                            }
-                        }
-                        out.finish().into_column()
-                    }
+                let target = match kind {
+                    Kind::Text => ArrowType::Utf8View,
+                    Kind::Int => ArrowType::Int64,
+                    Kind::Bool => ArrowType::Boolean,
+                    Kind::Float => ArrowType::Float64,
                     Kind::TextList => {
-                        let mut out = ListStringChunkedBuilder::new(name, height, height * 2);
-                        let item = Arc::new(Field::new("item", ArrowType::Utf8, true));
-                        for batch in &batches {
-                            let lists = cast(batch.column(k), &ArrowType::List(item.clone()))
-                                .map_err(|e| e.to_string())?;
-                            let lists = lists.as_list::<i32>();
-                            for i in 0..lists.len() {
-                                if lists.is_null(i) {
-                                    out.append_null();
-                                    continue;
-                                }
-                                let values = lists.value(i);
-                                let values = values.as_string::<i32>();
-                                out.append_values_iter((0..values.len()).map(|j| {
-                                    if values.is_valid(j) {
-                                        values.value(j)
-                                    } else {
-                                        ""
-                                    }
-                                }));
-                            }
-                        }
-                        out.finish().into_column()
+                        ArrowType::LargeList(Arc::new(Field::new("item", ArrowType::Utf8View, true)))
                     }
                 };
-                frame_columns.push(column);
+                let chunks = batches
+                    .iter()
+                    .map(|batch| {
+                        let array = cast(batch.column(k), &target).map_err(|e| e.to_string())?;
+                        polars_array(array.as_ref()).map_err(|e| e.to_string())
+                    })
+                    .collect::<std::result::Result<Vec<_>, String>>()?;
+                let series = match chunks.is_empty() {
+                    true => Series::new_empty((*name).into(), &kind.dtype()),
+                    false => {
+                        Series::try_from((PlSmallStr::from(*name), chunks)).map_err(|e| e.to_string())?
+                    }
+                };
+                frame_columns.push(series.into_column());
             }
             DataFrame::new(height, frame_columns).map_err(|e| e.to_string())
+        }
+    }
+
+    /// An Arrow array as a polars one, through the Arrow C data interface: the buffers are
+    /// shared, and released by whichever side drops them last.
+    fn polars_array(array: &dyn Array) -> std::result::Result<polars::prelude::ArrayRef, String> {
+        let (array, schema) = to_ffi(&array.to_data()).map_err(|e| e.to_string())?;
+        // SAFETY: as in `record_batch`, the two crates' structs are the same C structs.
+        let (array, schema) = unsafe {
+            (
+                std::mem::transmute::<FFI_ArrowArray, polars_arrow::ffi::ArrowArray>(array),
+                std::mem::transmute::<FFI_ArrowSchema, polars_arrow::ffi::ArrowSchema>(schema),
+            )
+        };
+        // SAFETY: Arrow exported a valid array of the type `schema` names.
+        unsafe {
+            let field = polars_arrow::ffi::import_field_from_c(&schema).map_err(|e| e.to_string())?;
+            polars_arrow::ffi::import_array_from_c(array, field.dtype).map_err(|e| e.to_string())
         }
     }
 
