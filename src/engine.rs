@@ -232,6 +232,7 @@ pub struct Run {
 }
 
 /// A folder of the run's own for the tables it sends as files, made on the first one.
+#[cfg_attr(not(feature = "datafusion"), allow(dead_code))]
 struct Outbox {
     scratch: PathBuf,
     prefix: String,
