@@ -264,7 +264,9 @@ impl Run {
                 Ok(())
             }
             #[cfg(feature = "datafusion")]
-            Inner::DataFusion(ctx) if ctx.in_process() => ctx.register_frame(name, &frame),
+            Inner::DataFusion(ctx) if self.session.engine == Engine::DataFusion => {
+                ctx.register_frame(name, &frame)
+            }
             #[cfg(feature = "datafusion")]
             Inner::DataFusion(_) => {
                 let path = self.outbox.write(name, frame)?;
@@ -498,8 +500,6 @@ mod datafusion_engine {
     pub struct Context {
         runtime: tokio::runtime::Runtime,
         ctx: SessionContext,
-        /// Whether the plans run in this process (not on a Ballista cluster's executors).
-        in_process: bool,
     }
 
     fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -516,11 +516,7 @@ mod datafusion_engine {
             // batch, and the one that finds commits naming an incident alternates every
             // incident's names (3.7 s on the 1M-commit lake at 8 Ki rows).
             let config = SessionConfig::new().with_target_partitions(threads).with_batch_size(1 << 16);
-            Ok(Context {
-                runtime: runtime()?,
-                ctx: SessionContext::new_with_config(config),
-                in_process: true,
-            })
+            Ok(Context { runtime: runtime()?, ctx: SessionContext::new_with_config(config) })
         }
 
         #[cfg(feature = "ballista")]
@@ -531,7 +527,7 @@ mod datafusion_engine {
             let ctx = runtime.block_on(SessionContext::remote(&url)).map_err(|e| {
                 Error::Usage(format!("could not reach the Ballista scheduler at {address}: {e}"))
             })?;
-            Ok(Context { runtime, ctx, in_process: false })
+            Ok(Context { runtime, ctx })
         }
 
         pub fn register(&mut self, table: &str, files: &[PathBuf]) -> Result<()> {
@@ -550,10 +546,6 @@ mod datafusion_engine {
             let _ = self.ctx.deregister_table(table);
             self.ctx.register_table(table, Arc::new(listing)).map_err(|e| failed(&e))?;
             Ok(())
-        }
-
-        pub fn in_process(&self) -> bool {
-            self.in_process
         }
 
         /// Register `frame` as `table`, in memory: its columns are handed to Arrow through the
